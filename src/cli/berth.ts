@@ -1,0 +1,12 @@
+import { Command } from 'commander';
+import { registerServeCommand } from './serve.command.ts';
+
+const program = new Command()
+  .name('berth')
+  .description('Berth: a self-hosted container image management platform (OCI Distribution 1.1 registry)')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServeCommand(program);
+
+await program.parseAsync(process.argv);

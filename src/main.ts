@@ -1,0 +1,124 @@
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { OpenAuthorizer } from './auth/authorizer.ts';
+import type { Config } from './config/config.schema.ts';
+import { buildHttpServer } from './http/server.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { postgresDialect } from './meta/dialects/postgres.dialect.ts';
+import { sqliteDialect } from './meta/dialects/sqlite.dialect.ts';
+import type { MetaDialect } from './meta/dialects/dialect.ts';
+import { openMetaStore, type MetaStore } from './meta/meta-store.ts';
+import { BlobService } from './registry/blob.service.ts';
+import { blobRoutes } from './registry/blob.routes.ts';
+import { CatalogService } from './registry/catalog.service.ts';
+import { listingRoutes } from './registry/listing.routes.ts';
+import { manifestRoutes } from './registry/manifest.routes.ts';
+import { ManifestService } from './registry/manifest.service.ts';
+import { UploadService } from './registry/upload.service.ts';
+import { uploadRoutes } from './registry/upload.routes.ts';
+import type { BlobDriver } from './storage/blob-driver.ts';
+import { FsBlobDriver } from './storage/filesystem/fs.driver.ts';
+
+export interface RunningBerth {
+  config: Config;
+  app: FastifyInstance;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:5000. */
+  url: string;
+  log: Logger;
+  /** Stops accepting requests, finishes in-flight ones, closes the stores. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that names concrete drivers. */
+function metadataDialect(config: Config): MetaDialect {
+  const meta = config.metadata;
+  switch (meta.driver) {
+    case 'sqlite':
+      return sqliteDialect({ path: resolve(meta.path ?? resolve(config.data, 'berth.db')) });
+    case 'postgres':
+      return postgresDialect({ url: meta.url, poolSize: meta.poolSize });
+  }
+}
+
+async function blobDriver(config: Config): Promise<BlobDriver> {
+  switch (config.storage.driver) {
+    case 'filesystem':
+      return FsBlobDriver.open({ root: resolve(config.storage.root ?? config.data) });
+  }
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(i + 1)) };
+}
+
+/** Wires config -> drivers -> stores -> services -> HTTP and background work, then listens. */
+export async function startBerth(config: Config, opts: { log?: Logger } = {}): Promise<RunningBerth> {
+  const log = opts.log ?? createLogger(config.log.level);
+  const now = Date.now;
+  const driver = await blobDriver(config);
+  const meta: MetaStore = await openMetaStore(metadataDialect(config), now);
+
+  const authorizer = new OpenAuthorizer();
+  const uploads = new UploadService({ driver, meta, log, now });
+  const blobs = new BlobService({ driver, meta });
+  const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes });
+  const catalog = new CatalogService({ meta });
+
+  const app = await buildHttpServer({
+    log,
+    trustProxy: config.http.trustProxy,
+    authorizer,
+    registryRoutes: [
+      ...blobRoutes(blobs),
+      ...uploadRoutes({ uploads, blobs: meta.blobs, authorizer }),
+      ...manifestRoutes(manifests),
+      ...listingRoutes({ catalog, manifests }),
+    ],
+    readiness: [
+      { name: 'metadata', ping: () => meta.ping() },
+      { name: 'storage', ping: () => driver.ping() },
+    ],
+  });
+
+  const sweepUploads = async () => {
+    try {
+      const removed = await uploads.sweep(now() - config.uploads.expireAfter);
+      if (removed > 0) log.info({ removed }, 'expired abandoned uploads');
+    } catch (err) {
+      log.error({ err }, 'upload expiry sweep failed');
+    }
+  };
+  await sweepUploads();
+  const sweeper = setInterval(sweepUploads, config.uploads.sweepEvery);
+  sweeper.unref();
+
+  const { host, port } = parseListen(config.listen);
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    clearInterval(sweeper);
+    await meta.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  log.info({ url, data: resolve(config.data), metadata: meta.dialect, storage: config.storage.driver }, 'berth is listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    app,
+    url,
+    log,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        await app.close();
+        await meta.close();
+      })();
+      return closing;
+    },
+  };
+}

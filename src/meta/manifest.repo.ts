@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import { BerthError } from '../errors/berth-error.ts';
+import type { Digest } from '../oci/digest.ts';
+import type { ManifestMediaType } from '../oci/media-types.ts';
+import type { Reference, RepoName } from '../oci/names.ts';
+import type { ManifestRepo, PutManifestInput, ReferrerDescriptor, StoredManifest } from './meta-store.ts';
+import { ensureRepository } from './repository.repo.ts';
+import type { Database } from './schema.ts';
+
+export class ManifestRepoImpl implements ManifestRepo {
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {}
+
+  async put(input: PutManifestInput): Promise<void> {
+    const at = this.now();
+    const { repo, digest } = input;
+    await this.db.transaction().execute(async (trx) => {
+      const missing: string[] = [];
+      if (input.blobs.length > 0) {
+        const present = await trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repo).where('digest', 'in', input.blobs).execute();
+        const have = new Set(present.map((r) => r.digest));
+        missing.push(...input.blobs.filter((d) => !have.has(d)));
+      }
+      if (input.manifests.length > 0) {
+        const present = await trx.selectFrom('repository_manifests').select('digest').where('repository', '=', repo).where('digest', 'in', input.manifests).execute();
+        const have = new Set(present.map((r) => r.digest));
+        missing.push(...input.manifests.filter((d) => !have.has(d)));
+      }
+      if (missing.length > 0) {
+        throw new BerthError('MANIFEST_BLOB_UNKNOWN', {
+          message: `manifest references ${missing.length} blob(s) or manifest(s) not present in repository ${repo}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+          detail: { missing },
+        });
+      }
+      await ensureRepository(trx, repo, at);
+      await trx
+        .insertInto('manifests')
+        .values({
+          digest,
+          media_type: input.mediaType,
+          size_bytes: input.content.length,
+          content: input.content,
+          artifact_type: input.artifactType ?? null,
+          subject: input.subject ?? null,
+          annotations: input.annotations ? JSON.stringify(input.annotations) : null,
+          created_at: at,
+        })
+        .onConflict((oc) => oc.column('digest').doNothing())
+        .execute();
+      const references = [
+        ...input.blobs.map((target) => ({ manifest: digest, target, kind: 'blob' as const })),
+        ...input.manifests.map((target) => ({ manifest: digest, target, kind: 'manifest' as const })),
+      ];
+      if (references.length > 0) {
+        await trx.insertInto('manifest_references').values(references).onConflict((oc) => oc.columns(['manifest', 'target']).doNothing()).execute();
+      }
+      await trx.insertInto('repository_manifests').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+      if (input.tag !== undefined) {
+        await trx
+          .insertInto('tags')
+          .values({ repository: repo, name: input.tag, digest, updated_at: at })
+          .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet((eb) => ({ digest: eb.ref('excluded.digest'), updated_at: eb.ref('excluded.updated_at') })))
+          .execute();
+      }
+    });
+  }
+
+  async get(repo: RepoName, ref: Reference): Promise<StoredManifest | undefined> {
+    const row =
+      ref.kind === 'tag'
+        ? await this.db
+            .selectFrom('tags as t')
+            .innerJoin('manifests as m', 'm.digest', 't.digest')
+            .select(['m.digest', 'm.media_type', 'm.size_bytes', 'm.content'])
+            .where('t.repository', '=', repo)
+            .where('t.name', '=', ref.tag)
+            .executeTakeFirst()
+        : await this.db
+            .selectFrom('repository_manifests as rm')
+            .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+            .select(['m.digest', 'm.media_type', 'm.size_bytes', 'm.content'])
+            .where('rm.repository', '=', repo)
+            .where('rm.digest', '=', ref.digest)
+            .executeTakeFirst();
+    if (!row) return undefined;
+    return { digest: row.digest as Digest, mediaType: row.media_type as ManifestMediaType, sizeBytes: Number(row.size_bytes), content: Buffer.from(row.content) };
+  }
+
+  async delete(repo: RepoName, digest: Digest): Promise<'deleted' | 'absent' | 'referenced'> {
+    return this.db.transaction().execute(async (trx) => {
+      const present = await trx.selectFrom('repository_manifests').select('digest').where('repository', '=', repo).where('digest', '=', digest).executeTakeFirst();
+      if (!present) return 'absent';
+      const parent = await trx
+        .selectFrom('repository_manifests as rm')
+        .innerJoin('manifest_references as r', 'r.manifest', 'rm.digest')
+        .select('rm.digest')
+        .where('rm.repository', '=', repo)
+        .where('r.target', '=', digest)
+        .where('r.kind', '=', 'manifest')
+        .limit(1)
+        .executeTakeFirst();
+      if (parent) return 'referenced';
+      await trx.deleteFrom('tags').where('repository', '=', repo).where('digest', '=', digest).execute();
+      await trx.deleteFrom('repository_manifests').where('repository', '=', repo).where('digest', '=', digest).execute();
+      return 'deleted';
+    });
+  }
+
+  async referrers(repo: RepoName, subject: Digest, artifactType?: string): Promise<ReferrerDescriptor[]> {
+    let query = this.db
+      .selectFrom('repository_manifests as rm')
+      .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+      .select(['m.digest', 'm.media_type', 'm.size_bytes', 'm.artifact_type', 'm.annotations'])
+      .where('rm.repository', '=', repo)
+      .where('m.subject', '=', subject);
+    if (artifactType !== undefined) query = query.where('m.artifact_type', '=', artifactType);
+    const rows = await query.orderBy('m.digest').execute();
+    return rows.map((r) => ({
+      mediaType: r.media_type,
+      digest: r.digest as Digest,
+      size: Number(r.size_bytes),
+      ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
+      ...(r.annotations ? { annotations: JSON.parse(r.annotations) as Record<string, string> } : {}),
+    }));
+  }
+}

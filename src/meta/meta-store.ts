@@ -1,0 +1,159 @@
+import { Kysely, sql } from 'kysely';
+import type { Digest } from '../oci/digest.ts';
+import type { ManifestMediaType } from '../oci/media-types.ts';
+import type { Reference, RepoName, Tag } from '../oci/names.ts';
+import { BlobRepoImpl } from './blob.repo.ts';
+import type { MetaDialect } from './dialects/dialect.ts';
+import { ManifestRepoImpl } from './manifest.repo.ts';
+import { migrateToLatest } from './migrations.ts';
+import { RepositoryRepoImpl } from './repository.repo.ts';
+import type { Database } from './schema.ts';
+import { TagRepoImpl } from './tag.repo.ts';
+import { UploadRepoImpl } from './upload.repo.ts';
+
+/** A page request: at most `n` names (all when undefined) strictly after `last`, ascending bytewise. */
+export interface Page {
+  n?: number;
+  last?: string;
+}
+
+export interface PageResult<T> {
+  items: T[];
+  /** True when more items follow the last one returned. */
+  hasMore: boolean;
+}
+
+export interface RepositoryRepo {
+  list(page: Page): Promise<PageResult<RepoName>>;
+  exists(name: RepoName): Promise<boolean>;
+}
+
+export interface BlobRepo {
+  /** The blob's size when `digest` is linked into `repo`, else undefined. One indexed lookup (hot path). */
+  findLinked(repo: RepoName, digest: Digest): Promise<{ sizeBytes: number } | undefined>;
+  /** The blob's size when any repository holds it, else undefined. */
+  find(digest: Digest): Promise<{ sizeBytes: number } | undefined>;
+  /** Up to `limit` repositories that link `digest` (candidates for a cross-repository mount). */
+  repositoriesLinking(digest: Digest, limit: number): Promise<RepoName[]>;
+  /**
+   * Records the blob (once per digest) and links it into `repo`, creating the repository. With
+   * `completesUpload`, that upload session is removed in the same transaction. Idempotent; safe concurrently.
+   */
+  link(repo: RepoName, digest: Digest, sizeBytes: number, opts?: { completesUpload?: string }): Promise<void>;
+  /** Removes the link; refuses ('referenced') while a manifest of `repo` still points at the blob. */
+  unlink(repo: RepoName, digest: Digest): Promise<'unlinked' | 'absent' | 'referenced'>;
+}
+
+export interface StoredManifest {
+  digest: Digest;
+  mediaType: ManifestMediaType;
+  sizeBytes: number;
+  content: Buffer;
+}
+
+export interface PutManifestInput {
+  repo: RepoName;
+  digest: Digest;
+  mediaType: ManifestMediaType;
+  content: Buffer;
+  /** Blobs the manifest needs in `repo` (config, layers). */
+  blobs: Digest[];
+  /** Manifests the index needs in `repo`. */
+  manifests: Digest[];
+  subject?: Digest;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  tag?: Tag;
+}
+
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface ManifestRepo {
+  /**
+   * In one transaction: checks that every blob and child manifest is present in the repository (else throws
+   * MANIFEST_BLOB_UNKNOWN naming them), stores the bytes once per digest, links the manifest into the
+   * repository, records its references and points `tag` at it (last writer wins). Idempotent.
+   */
+  put(input: PutManifestInput): Promise<void>;
+  /** The manifest a tag or digest names in `repo`, or undefined. Hot path: one indexed query. */
+  get(repo: RepoName, ref: Reference): Promise<StoredManifest | undefined>;
+  /**
+   * Unlinks the manifest from `repo` and removes the tags pointing at it; refuses ('referenced') while an index
+   * in the repository still lists it.
+   */
+  delete(repo: RepoName, digest: Digest): Promise<'deleted' | 'absent' | 'referenced'>;
+  /** Manifests in `repo` whose `subject` is `subject`, optionally only of `artifactType`. */
+  referrers(repo: RepoName, subject: Digest, artifactType?: string): Promise<ReferrerDescriptor[]>;
+}
+
+export interface TagRepo {
+  /** Throws nothing for an unknown repository: an empty page (the caller decides NAME_UNKNOWN). */
+  list(repo: RepoName, page: Page): Promise<PageResult<Tag>>;
+  /** Removes exactly this tag (never its siblings). False when it did not exist. */
+  delete(repo: RepoName, tag: Tag): Promise<boolean>;
+}
+
+export interface UploadSession {
+  id: string;
+  repo: RepoName;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UploadRepo {
+  create(session: UploadSession): Promise<void>;
+  find(id: string): Promise<UploadSession | undefined>;
+  /** Marks activity so the session is not swept as abandoned. */
+  touch(id: string, at: number): Promise<void>;
+  /** Idempotent. */
+  delete(id: string): Promise<void>;
+  /** Ids of sessions untouched since `before`, oldest first. */
+  idleSince(before: number, limit: number): Promise<string[]>;
+}
+
+export interface MetaStore {
+  readonly dialect: MetaDialect['name'];
+  readonly repositories: RepositoryRepo;
+  readonly blobs: BlobRepo;
+  readonly manifests: ManifestRepo;
+  readonly tags: TagRepo;
+  readonly uploads: UploadRepo;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  /** Closes connections; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Opens the store on a configured dialect and applies pending migrations. */
+export async function openMetaStore(dialect: MetaDialect, now: () => number = Date.now): Promise<MetaStore> {
+  const db = new Kysely<Database>({ dialect: dialect.dialect });
+  try {
+    await migrateToLatest(db, dialect.name);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  let closed = false;
+  return {
+    dialect: dialect.name,
+    repositories: new RepositoryRepoImpl(db),
+    blobs: new BlobRepoImpl(db, now),
+    manifests: new ManifestRepoImpl(db, now),
+    tags: new TagRepoImpl(db),
+    uploads: new UploadRepoImpl(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

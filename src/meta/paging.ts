@@ -1,0 +1,17 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { Page, PageResult } from './meta-store.ts';
+
+/** Applies `last`/`n` to a query ordered by `column`; fetches one extra row to know whether more follow. */
+export async function fetchPage<DB, TB extends keyof DB, T extends string>(
+  query: SelectQueryBuilder<DB, TB, { value: T }>,
+  column: string,
+  page: Page,
+): Promise<PageResult<T>> {
+  let q = query.orderBy(column as never);
+  if (page.last !== undefined && page.last !== '') q = q.where(column as never, '>', page.last as never);
+  if (page.n !== undefined) q = q.limit(page.n + 1);
+  const rows = await q.execute();
+  const hasMore = page.n !== undefined && rows.length > page.n;
+  const items = (hasMore ? rows.slice(0, page.n) : rows).map((r) => r.value);
+  return { items, hasMore };
+}

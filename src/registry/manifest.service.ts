@@ -1,0 +1,138 @@
+import { Readable } from 'node:stream';
+import { BerthError } from '../errors/berth-error.ts';
+import { digestAlgorithm, digestHex, digestOf, type Digest } from '../oci/digest.ts';
+import { parseDescriptor, parseManifest, type Descriptor } from '../oci/manifest.ts';
+import { EMPTY_BLOB, isIndexMediaType, MediaType } from '../oci/media-types.ts';
+import { isTag, type Reference, type RepoName, type Tag } from '../oci/names.ts';
+import type { BlobRepo, ManifestRepo, ReferrerDescriptor, StoredManifest, TagRepo } from '../meta/meta-store.ts';
+import { DEFAULT_PLATFORM, isAcceptable } from './manifest-negotiation.ts';
+import type { UploadService } from './upload.service.ts';
+
+export interface PutManifestResult {
+  digest: Digest;
+  subject?: Digest;
+}
+
+export interface ReferrersResult {
+  index: { schemaVersion: 2; mediaType: typeof MediaType.OciIndex; manifests: ReferrerDescriptor[] };
+  filtered: boolean;
+}
+
+function unknownManifest(ref: Reference, message?: string): BerthError {
+  return new BerthError('MANIFEST_UNKNOWN', { ...(message ? { message } : {}), detail: ref.kind === 'tag' ? { tag: ref.tag } : { digest: ref.digest } });
+}
+
+/** Manifests: validated on push, stored byte for byte, negotiated on pull, and the referrers that point at them. */
+export class ManifestService {
+  constructor(
+    private readonly deps: {
+      meta: { manifests: ManifestRepo; blobs: BlobRepo; tags: TagRepo };
+      uploads: Pick<UploadService, 'putMonolithic'>;
+      manifestMaxBytes: number;
+    },
+  ) {}
+
+  get maxBytes(): number {
+    return this.deps.manifestMaxBytes;
+  }
+
+  /**
+   * The manifest `ref` names, as the client's `Accept` allows. An index requested by tag by a client that
+   * cannot read indexes gets its linux/amd64 manifest, as Distribution does. Throws MANIFEST_UNKNOWN.
+   */
+  async get(repo: RepoName, ref: Reference, accepted: string[]): Promise<StoredManifest> {
+    const stored = await this.deps.meta.manifests.get(repo, ref);
+    if (!stored) throw unknownManifest(ref);
+    if (isAcceptable(stored.mediaType, accepted)) return stored;
+    if (ref.kind === 'tag' && isIndexMediaType(stored.mediaType)) {
+      const child = this.platformChild(stored, accepted);
+      const manifest = child && (await this.deps.meta.manifests.get(repo, { kind: 'digest', digest: child.digest }));
+      if (manifest) return manifest;
+    }
+    throw unknownManifest(ref, `manifest is ${stored.mediaType}, which the Accept header does not allow`);
+  }
+
+  /** Validates and stores a manifest; `contentType` is the request's media type without parameters. */
+  async put(repo: RepoName, ref: Reference, contentType: string, content: Buffer): Promise<PutManifestResult> {
+    if (content.length > this.deps.manifestMaxBytes) {
+      throw new BerthError('MANIFEST_TOO_LARGE', { detail: { sizeBytes: content.length, maxBytes: this.deps.manifestMaxBytes } });
+    }
+    const parsed = parseManifest(content, contentType);
+    const digest = digestOf(content, ref.kind === 'digest' ? digestAlgorithm(ref.digest) : 'sha256');
+    if (ref.kind === 'digest' && digest !== ref.digest) {
+      throw new BerthError('DIGEST_INVALID', { message: 'manifest digest does not match the reference it was pushed to', detail: { expected: ref.digest, actual: digest } });
+    }
+    if (parsed.blobs.includes(EMPTY_BLOB.digest as Digest)) await this.ensureEmptyBlob(repo);
+    await this.deps.meta.manifests.put({
+      repo,
+      digest,
+      mediaType: parsed.mediaType,
+      content,
+      blobs: parsed.blobs,
+      manifests: parsed.manifests.map((d) => d.digest),
+      ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
+      ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
+      ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
+      ...(ref.kind === 'tag' ? { tag: ref.tag } : {}),
+    });
+    return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
+  }
+
+  /** By tag: removes only that tag. By digest: removes the manifest and the tags pointing at it. */
+  async delete(repo: RepoName, ref: Reference): Promise<void> {
+    if (ref.kind === 'tag') {
+      if (!(await this.deps.meta.tags.delete(repo, ref.tag))) throw unknownManifest(ref);
+      return;
+    }
+    const result = await this.deps.meta.manifests.delete(repo, ref.digest);
+    if (result === 'absent') throw unknownManifest(ref);
+    if (result === 'referenced') {
+      throw new BerthError('STILL_REFERENCED', { message: `manifest ${ref.digest} is listed by an index in ${repo}: delete the index first`, detail: { digest: ref.digest } });
+    }
+  }
+
+  /**
+   * The OCI 1.1 referrers of `subject` in `repo`: manifests pushed with that `subject`, plus the entries of the
+   * tag-schema fallback index (`sha256-<hex>`) that clients without referrers support push instead.
+   */
+  async referrers(repo: RepoName, subject: Digest, artifactType?: string): Promise<ReferrersResult> {
+    const found = await this.deps.meta.manifests.referrers(repo, subject, artifactType);
+    const seen = new Set(found.map((d) => d.digest));
+    for (const d of await this.fallbackReferrers(repo, subject)) {
+      if (seen.has(d.digest) || (artifactType !== undefined && d.artifactType !== artifactType)) continue;
+      seen.add(d.digest);
+      found.push(d);
+    }
+    return { index: { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: found }, filtered: artifactType !== undefined };
+  }
+
+  private async fallbackReferrers(repo: RepoName, subject: Digest): Promise<ReferrerDescriptor[]> {
+    const tag = `${digestAlgorithm(subject)}-${digestHex(subject)}`.slice(0, 128);
+    if (!isTag(tag)) return [];
+    const index = await this.deps.meta.manifests.get(repo, { kind: 'tag', tag: tag as Tag });
+    if (!index || index.mediaType !== MediaType.OciIndex) return [];
+    try {
+      const body = JSON.parse(index.content.toString('utf8')) as { manifests?: unknown[] };
+      return (body.manifests ?? []).map((d, i) => {
+        const { mediaType, digest, size, artifactType, annotations } = parseDescriptor(d, `manifests[${i}]`);
+        return { mediaType, digest, size, ...(artifactType ? { artifactType } : {}), ...(annotations ? { annotations } : {}) };
+      });
+    } catch {
+      return [];
+    }
+  }
+
+  private platformChild(index: StoredManifest, accepted: string[]): Descriptor | undefined {
+    const { manifests } = parseManifest(index.content, index.mediaType);
+    return manifests.find(
+      (d) => d.platform?.os === DEFAULT_PLATFORM.os && d.platform.architecture === DEFAULT_PLATFORM.architecture && isAcceptable(d.mediaType, accepted),
+    );
+  }
+
+  /** The OCI empty blob `{}` is provided by the registry itself, so artifact pushes never fail for lack of it. */
+  private async ensureEmptyBlob(repo: RepoName): Promise<void> {
+    const digest = EMPTY_BLOB.digest as Digest;
+    if (await this.deps.meta.blobs.findLinked(repo, digest)) return;
+    await this.deps.uploads.putMonolithic(repo, digest, { body: Readable.from([EMPTY_BLOB.content]) });
+  }
+}

@@ -1,0 +1,28 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal, RegistryAction } from '../auth/authorizer.ts';
+import type { RepoName } from '../oci/names.ts';
+import type { V2Endpoint, V2EndpointKind } from './v2-path.ts';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface V2Context<K extends V2EndpointKind = V2EndpointKind> {
+  req: FastifyRequest;
+  reply: FastifyReply;
+  endpoint: Extract<V2Endpoint, { kind: K }>;
+  /** The validated repository name (absent for the base and catalog endpoints). */
+  repo: RepoName;
+  principal: Principal;
+  query: URLSearchParams;
+}
+
+/** One /v2 endpoint and method, with the action it needs; the plugin authorizes before `handle` runs. */
+export interface V2Route<K extends V2EndpointKind = V2EndpointKind> {
+  kind: K;
+  method: HttpMethod;
+  action: RegistryAction;
+  handle(ctx: V2Context<K>): Promise<void>;
+}
+
+export function route<K extends V2EndpointKind>(kind: K, method: HttpMethod, action: RegistryAction, handle: (ctx: V2Context<K>) => Promise<void>): V2Route {
+  return { kind, method, action, handle } as unknown as V2Route;
+}

@@ -1,0 +1,156 @@
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError } from '../../errors/berth-error.ts';
+import { isDigest, type Digest } from '../../oci/digest.ts';
+import type { BlobDriver, BlobInfo, ByteRange, UploadArea } from '../blob-driver.ts';
+import { FsLayout, UPLOAD_ID_RE } from './fs.layout.ts';
+
+const IO_CHUNK_BYTES = 1024 * 1024;
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** fsync a directory so a rename or create inside it survives a power loss. */
+async function syncDir(path: string): Promise<void> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Blobs as files on a local filesystem: written to an upload file, fsynced, then renamed into place. */
+export class FsBlobDriver implements BlobDriver {
+  private readonly layout: FsLayout;
+  /** Blob prefix folders known to exist, so a commit costs no mkdir once warm. */
+  private readonly knownDirs = new Set<string>();
+
+  private constructor(root: string) {
+    this.layout = new FsLayout(root);
+  }
+
+  static async open(opts: { root: string }): Promise<FsBlobDriver> {
+    const driver = new FsBlobDriver(opts.root);
+    await mkdir(driver.layout.blobsDir, { recursive: true });
+    await mkdir(driver.layout.uploadsDir, { recursive: true });
+    return driver;
+  }
+
+  async stat(digest: Digest): Promise<BlobInfo> {
+    try {
+      const st = await stat(this.layout.blobPath(digest));
+      return { sizeBytes: st.size };
+    } catch (err) {
+      if (isMissing(err)) throw new BerthError('BLOB_UNKNOWN', { detail: { digest } });
+      throw err;
+    }
+  }
+
+  async open(digest: Digest, range?: ByteRange): Promise<Readable> {
+    let fh;
+    try {
+      fh = await open(this.layout.blobPath(digest), 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new BerthError('BLOB_UNKNOWN', { detail: { digest } });
+      throw err;
+    }
+    return fh.createReadStream({ highWaterMark: IO_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
+  }
+
+  async createUpload(id: string): Promise<void> {
+    await writeFile(this.layout.uploadPath(id), '', { flag: 'wx' });
+  }
+
+  async appendUpload(id: string, offset: number, source: Readable): Promise<number> {
+    const path = this.layout.uploadPath(id);
+    const size = await this.uploadSize(id);
+    if (size !== offset) throw new BerthError('RANGE_INVALID', { detail: { offset, size } });
+    await pipeline(source, createWriteStream(path, { flags: 'r+', start: offset, highWaterMark: IO_CHUNK_BYTES }));
+    return this.uploadSize(id);
+  }
+
+  async uploadSize(id: string): Promise<number> {
+    try {
+      return (await stat(this.layout.uploadPath(id))).size;
+    } catch (err) {
+      if (isMissing(err)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', { detail: { upload: id } });
+      throw err;
+    }
+  }
+
+  async readUpload(id: string): Promise<Readable> {
+    try {
+      const fh = await open(this.layout.uploadPath(id), 'r');
+      return fh.createReadStream({ highWaterMark: IO_CHUNK_BYTES });
+    } catch (err) {
+      if (isMissing(err)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', { detail: { upload: id } });
+      throw err;
+    }
+  }
+
+  async commitUpload(id: string, digest: Digest): Promise<void> {
+    const source = this.layout.uploadPath(id);
+    let fh;
+    try {
+      fh = await open(source, 'r+');
+    } catch (err) {
+      if (isMissing(err)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', { detail: { upload: id } });
+      throw err;
+    }
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    const target = this.layout.blobPath(digest);
+    const dir = dirname(target);
+    if (!this.knownDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      await syncDir(dirname(dir));
+      this.knownDirs.add(dir);
+    }
+    // rename() replaces an existing blob of the same digest atomically: identical bytes, so dedup is free.
+    await rename(source, target);
+    await syncDir(dir);
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await rm(this.layout.uploadPath(id), { force: true });
+  }
+
+  async listUploads(): Promise<UploadArea[]> {
+    const names = (await readdir(this.layout.uploadsDir)).filter((n) => UPLOAD_ID_RE.test(n));
+    const areas: UploadArea[] = [];
+    for (const id of names) {
+      const st = await stat(this.layout.uploadPath(id)).catch(() => undefined);
+      if (st) areas.push({ id, modifiedAt: st.mtimeMs });
+    }
+    return areas;
+  }
+
+  async delete(digest: Digest): Promise<void> {
+    await rm(this.layout.blobPath(digest), { force: true });
+  }
+
+  async *list(): AsyncIterable<Digest> {
+    for (const algorithm of await readdir(this.layout.blobsDir)) {
+      const algDir = `${this.layout.blobsDir}/${algorithm}`;
+      for (const prefix of await readdir(algDir)) {
+        for (const hex of await readdir(`${algDir}/${prefix}`).catch(() => [] as string[])) {
+          const candidate = `${algorithm}:${hex}`;
+          if (isDigest(candidate)) yield candidate;
+        }
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await access(this.layout.blobsDir, constants.R_OK | constants.W_OK);
+    await access(this.layout.uploadsDir, constants.R_OK | constants.W_OK);
+  }
+}
