@@ -18,7 +18,9 @@ export const ERROR_CATALOGUE = {
   NAME_UNKNOWN: { status: 404, oci: 'NAME_UNKNOWN', message: 'repository name not known to registry' },
   TAG_INVALID: { status: 400, oci: 'TAG_INVALID', message: 'invalid tag' },
   SIZE_INVALID: { status: 400, oci: 'SIZE_INVALID', message: 'provided length did not match content length' },
-  PAGINATION_INVALID: { status: 400, oci: 'PAGINATION_NUMBER_INVALID', message: 'invalid number of results requested' },
+  // Distribution answers PAGINATION_NUMBER_INVALID, which is not in the spec's table; the spec's UNSUPPORTED
+  // covers "an invalid set of parameters", so Berth follows the spec.
+  PAGINATION_INVALID: { status: 400, oci: 'UNSUPPORTED', message: 'invalid number of results requested' },
   UNAUTHORIZED: { status: 401, oci: 'UNAUTHORIZED', message: 'authentication required' },
   DENIED: { status: 403, oci: 'DENIED', message: 'requested access to the resource is denied' },
   STILL_REFERENCED: { status: 409, oci: 'DENIED', message: 'content is still referenced and cannot be deleted' },

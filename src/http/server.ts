@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Authorizer } from '../auth/authorizer.ts';
+import { BerthError } from '../errors/berth-error.ts';
 import type { Logger } from '../log/logger.ts';
 import { registryPlugin } from '../registry/registry.plugin.ts';
 import type { V2Route } from '../registry/v2-route.ts';
@@ -60,7 +61,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     await reply.code(response.status).headers(response.headers).header('Content-Type', response.contentType).send(JSON.stringify(response.body));
   });
   app.setNotFoundHandler(async (req, reply) => {
-    const response = errorResponse(Object.assign(new Error('not found'), { code: 'NOT_FOUND' }), req.url.startsWith('/v2'));
+    const response = errorResponse(new BerthError('NOT_FOUND'), req.url.startsWith('/v2'));
     await reply.code(404).header('Content-Type', response.contentType).send(JSON.stringify(response.body));
   });
 

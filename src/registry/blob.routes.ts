@@ -1,3 +1,4 @@
+import { BerthError } from '../errors/berth-error.ts';
 import { parseDigest } from '../oci/digest.ts';
 import type { BlobService } from './blob.service.ts';
 import { parseRangeHeader } from './byte-range.ts';
@@ -18,10 +19,7 @@ export function blobRoutes(blobs: BlobService): V2Route[] {
     }
     const range = parseRangeHeader(req.headers.range, sizeBytes);
     if (range === 'unsatisfiable') {
-      await reply.code(416).header('Content-Range', `bytes */${sizeBytes}`).header('Content-Type', 'application/json').send({
-        errors: [{ code: 'BLOB_UNKNOWN', message: 'requested range not satisfiable', detail: { sizeBytes } }],
-      });
-      return;
+      throw new BerthError('RANGE_NOT_SATISFIABLE', { detail: { sizeBytes }, headers: { 'Content-Range': `bytes */${sizeBytes}` } });
     }
     reply.header('Content-Type', 'application/octet-stream');
     if (range) reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${sizeBytes}`);

@@ -21,8 +21,9 @@ function parsePage(query: URLSearchParams, defaultN?: number): Page {
 
 /** RFC 5988 `Link` to the next page, as the distribution spec describes. */
 function setNextLink(ctx: Pick<V2Context, 'reply'>, path: string, page: Page, result: PageResult<string>): void {
-  if (!result.hasMore || page.n === undefined) return;
-  const last = result.items.at(-1)!;
+  // n=0 asks for an empty page: a Link from it would carry no `last` and lead nowhere.
+  const last = result.items.at(-1);
+  if (!result.hasMore || page.n === undefined || last === undefined) return;
   ctx.reply.header('Link', `<${path}?n=${page.n}&last=${encodeURIComponent(last)}>; rel="next"`);
 }
 
@@ -46,7 +47,8 @@ export function listingRoutes(deps: { catalog: CatalogService; manifests: Manife
       const artifactType = ctx.query.get('artifactType') ?? undefined;
       const { index, filtered } = await deps.manifests.referrers(ctx.repo, subject, artifactType);
       if (filtered) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
-      await ctx.reply.header('Content-Type', 'application/vnd.oci.image.index.v1+json').send(JSON.stringify(index));
+      // A Buffer, not a string: Fastify would append `; charset=utf-8`, and the spec wants exactly the index type.
+      await ctx.reply.header('Content-Type', 'application/vnd.oci.image.index.v1+json').send(Buffer.from(JSON.stringify(index)));
     }),
   ];
 }

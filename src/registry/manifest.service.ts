@@ -107,7 +107,9 @@ export class ManifestService {
   }
 
   private async fallbackReferrers(repo: RepoName, subject: Digest): Promise<ReferrerDescriptor[]> {
-    const tag = `${digestAlgorithm(subject)}-${digestHex(subject)}`.slice(0, 128);
+    // The spec's referrers tag: algorithm truncated to 32 characters, encoded part to 64 (so a sha512 subject's
+    // tag is `sha512-` and the first 64 hex digits, not the whole string cut at the 128-character tag limit).
+    const tag = `${digestAlgorithm(subject).slice(0, 32)}-${digestHex(subject).slice(0, 64)}`;
     if (!isTag(tag)) return [];
     const index = await this.deps.meta.manifests.get(repo, { kind: 'tag', tag: tag as Tag });
     if (!index || index.mediaType !== MediaType.OciIndex) return [];

@@ -55,6 +55,8 @@ export async function registryPlugin(app: FastifyInstance, opts: { routes: V2Rou
     await route.handle({ req, reply, endpoint, repo: repo as RepoName, principal, query } as never);
   }
 
-  app.route({ method: METHODS, url: '/v2', handler: dispatch });
-  app.route({ method: METHODS, url: '/v2/*', handler: dispatch });
+  // OPTIONS reaches the dispatcher too, so a known endpoint answers 405 with Allow rather than 404.
+  const routed = [...METHODS, 'OPTIONS'];
+  app.route({ method: routed, url: '/v2', handler: dispatch });
+  app.route({ method: routed, url: '/v2/*', handler: dispatch });
 }
