@@ -82,4 +82,13 @@ describeEachRegistry('skopeo blob reuse', (registry) => {
     assert.doesNotMatch(run.stderr, /Trying to (mount|reuse cached location)/);
     assert.equal(uploadedDigests(run.stderr, 'interop/mount-other').length, 1 + image.layers.length);
   });
+
+  it('pushing the same image to the same repository again uploads nothing: HEAD finds every blob', async () => {
+    const tools = await sandbox();
+    await push(tools, 'interop/again');
+    const again = await push(tools, 'interop/again', true);
+    assert.deepEqual(uploadedDigests(again.stderr, 'interop/again'), []);
+    assert.match(again.stderr, /PUT http:\/\/[^ ]+\/v2\/interop\/again\/manifests\/v1/);
+    assert.equal((await fetchManifest(registry().url, 'interop/again', 'v1')).digest, image.manifest.digest);
+  });
 });

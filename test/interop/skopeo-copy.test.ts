@@ -52,6 +52,17 @@ describeEachRegistry('skopeo copy, inspect, list-tags, delete', (registry) => {
     await assertLayoutHoldsImage(join(work, 'by-digest'), 'pulled', image);
   });
 
+  it('accepts deeply nested repository names and tags with dots, dashes and underscores', async () => {
+    const repo = 'interop/deep/nested/path/app';
+    const tag = '1.0.0-rc_1.build-42';
+    await pushed(repo, tag);
+    const served = await fetchManifest(registry().url, repo, tag);
+    assert.equal(served.status, 200);
+    assert.equal(served.digest, image.manifest.digest);
+    const listed = JSON.parse((await sandbox.skopeo(['list-tags', '--tls-verify=false', `docker://${registry().host}/${repo}`])).stdout) as { Tags: string[] };
+    assert.deepEqual(listed.Tags, [tag]);
+  });
+
   it('pulled layout unpacks with umoci to the files that were built', async () => {
     const bundle = join(work, 'bundle');
     await umoci(['unpack', '--rootless', '--image', `${join(work, 'by-tag')}:pulled`, bundle]);
