@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerRegistryCommands } from './registry-commands.ts';
 import { registerServeCommand } from './serve.command.ts';
 
 const program = new Command()
@@ -8,5 +9,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerRegistryCommands(program);
 
 await program.parseAsync(process.argv);

@@ -33,7 +33,8 @@ export interface ParsedManifest {
 
 /** Content types a client may send for a manifest whose own `mediaType` field (or shape) then decides. */
 const GENERIC_CONTENT_TYPES = new Set(['', 'application/json', 'application/octet-stream']);
-const FOREIGN_LAYER_TYPES = new Set([
+/** Layer types that point outside the registry; with `urls` they are never required in a repository. */
+export const FOREIGN_LAYER_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
   'application/vnd.oci.image.layer.nondistributable.v1.tar',
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
