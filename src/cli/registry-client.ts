@@ -1,4 +1,4 @@
-import { digestAlgorithm, digestOf, isDigest, type Digest } from '../oci/digest.ts';
+import { digestAlgorithm, digestOf, isDigest, referrersFallbackTag, type Digest } from '../oci/digest.ts';
 import { parseDescriptor, type Descriptor } from '../oci/manifest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { parseAuthChallenges } from './auth-challenge.ts';
@@ -255,7 +255,7 @@ export class RegistryClient {
     } else if (res.status === 404) {
       await res.body?.cancel();
       isFallback = true;
-      const tag = `${digestAlgorithm(subject)}-${subject.slice(subject.indexOf(':') + 1)}`.slice(0, 128);
+      const tag = referrersFallbackTag(subject);
       const fallback = await this.send(`/v2/${repo}/manifests/${tag}`, { headers: { accept: MediaType.OciIndex } });
       if (fallback.status === 404) {
         await fallback.body?.cancel();

@@ -38,3 +38,11 @@ export function digestOf(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256
 export function hasherDigest(hasher: Hash, algorithm: DigestAlgorithm): Digest {
   return `${algorithm}:${hasher.digest('hex')}` as Digest;
 }
+
+/**
+ * The referrers tag-schema fallback tag of `subject` (distribution-spec 1.1): the algorithm cut to 32
+ * characters, `-`, the encoded part cut to 64 (`sha256-<hex>`; a sha512 subject keeps its first 64 hex digits).
+ */
+export function referrersFallbackTag(subject: Digest): string {
+  return `${digestAlgorithm(subject).slice(0, 32)}-${digestHex(subject).slice(0, 64)}`;
+}

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { BerthError } from '../errors/berth-error.ts';
-import { digestAlgorithm, digestHex, digestOf, type Digest } from '../oci/digest.ts';
+import { digestAlgorithm, digestOf, referrersFallbackTag, type Digest } from '../oci/digest.ts';
 import { parseDescriptor, parseManifest, type Descriptor } from '../oci/manifest.ts';
 import { EMPTY_BLOB, isIndexMediaType, MediaType } from '../oci/media-types.ts';
 import { isTag, type Reference, type RepoName, type Tag } from '../oci/names.ts';
@@ -107,9 +107,7 @@ export class ManifestService {
   }
 
   private async fallbackReferrers(repo: RepoName, subject: Digest): Promise<ReferrerDescriptor[]> {
-    // The spec's referrers tag: algorithm truncated to 32 characters, encoded part to 64 (so a sha512 subject's
-    // tag is `sha512-` and the first 64 hex digits, not the whole string cut at the 128-character tag limit).
-    const tag = `${digestAlgorithm(subject).slice(0, 32)}-${digestHex(subject).slice(0, 64)}`;
+    const tag = referrersFallbackTag(subject);
     if (!isTag(tag)) return [];
     const index = await this.deps.meta.manifests.get(repo, { kind: 'tag', tag: tag as Tag });
     if (!index || index.mediaType !== MediaType.OciIndex) return [];
