@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { status: 401, oci: 'UNAUTHORIZED', message: 'authentication required' },
   DENIED: { status: 403, oci: 'DENIED', message: 'requested access to the resource is denied' },
   STILL_REFERENCED: { status: 409, oci: 'DENIED', message: 'content is still referenced and cannot be deleted' },
+  CONFLICT: { status: 409, oci: 'DENIED', message: 'resource already exists' },
   UNSUPPORTED: { status: 405, oci: 'UNSUPPORTED', message: 'the operation is unsupported' },
   NOT_FOUND: { status: 404, oci: 'UNSUPPORTED', message: 'no such endpoint' },
   BAD_REQUEST: { status: 400, oci: 'UNSUPPORTED', message: 'malformed request' },

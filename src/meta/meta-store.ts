@@ -2,14 +2,24 @@ import { Kysely, sql } from 'kysely';
 import type { Digest } from '../oci/digest.ts';
 import type { ManifestMediaType } from '../oci/media-types.ts';
 import type { Reference, RepoName, Tag } from '../oci/names.ts';
+import { AlertRepoImpl } from './alert.repo.ts';
+import { AuditRepoImpl } from './audit.repo.ts';
 import { BlobRepoImpl } from './blob.repo.ts';
 import type { MetaDialect } from './dialects/dialect.ts';
+import type { IdentityStore } from './identity-store.ts';
+import { IpRuleRepoImpl } from './ip-rule.repo.ts';
 import { ManifestRepoImpl } from './manifest.repo.ts';
+import { MemberRepoImpl } from './member.repo.ts';
 import { migrateToLatest } from './migrations.ts';
+import { ProjectRepoImpl } from './project.repo.ts';
 import { RepositoryRepoImpl } from './repository.repo.ts';
+import { RobotRepoImpl } from './robot.repo.ts';
 import type { Database } from './schema.ts';
+import { SettingRepoImpl } from './setting.repo.ts';
 import { TagRepoImpl } from './tag.repo.ts';
+import { TeamRepoImpl } from './team.repo.ts';
 import { UploadRepoImpl } from './upload.repo.ts';
+import { UserRepoImpl } from './user.repo.ts';
 
 /** A page request: at most `n` names (all when undefined) strictly after `last`, ascending bytewise. */
 export interface Page {
@@ -117,7 +127,7 @@ export interface UploadRepo {
   idleSince(before: number, limit: number): Promise<string[]>;
 }
 
-export interface MetaStore {
+export interface MetaStore extends IdentityStore {
   readonly dialect: MetaDialect['name'];
   readonly repositories: RepositoryRepo;
   readonly blobs: BlobRepo;
@@ -147,6 +157,15 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     manifests: new ManifestRepoImpl(db, now),
     tags: new TagRepoImpl(db),
     uploads: new UploadRepoImpl(db),
+    users: new UserRepoImpl(db, now),
+    teams: new TeamRepoImpl(db, now),
+    projects: new ProjectRepoImpl(db, now),
+    members: new MemberRepoImpl(db, now),
+    robots: new RobotRepoImpl(db, now),
+    ipRules: new IpRuleRepoImpl(db, now),
+    settings: new SettingRepoImpl(db, now),
+    audit: new AuditRepoImpl(db, dialect.name),
+    alerts: new AlertRepoImpl(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { IdentityDatabase } from './identity-schema.ts';
 
 /**
  * The metadata schema. Timestamps are milliseconds since the epoch (bigint in PostgreSQL); repository and tag
@@ -66,7 +67,7 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
-export interface Database {
+export interface Database extends IdentityDatabase {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;
