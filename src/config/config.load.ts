@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { ConfigSchema, type Config } from './config.schema.ts';
 
 export class ConfigError extends Error {
@@ -24,7 +25,29 @@ function setPath(tree: Tree, path: string[], value: unknown): void {
   node[path.at(-1)!] = value;
 }
 
-function envScalar(raw: string): unknown {
+/** The schemas that may validate the setting at `path` (several below a discriminated union; none if unknown). */
+function schemasAt(schema: z.ZodType, path: string[]): z.ZodType[] {
+  let nodes = [schema];
+  for (const key of path) {
+    nodes = nodes.flatMap((node) => {
+      type Def = { type: string; innerType?: z.ZodType; out?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[] };
+      let def = node._zod.def as Def;
+      // Look through default/prefault/optional wrappers and preprocessing pipes to the object or union.
+      for (let inner = def.innerType ?? def.out; inner; inner = def.innerType ?? def.out) def = inner._zod.def as Def;
+      if (def.type === 'object') return def.shape![key] ? [def.shape![key]!] : [];
+      if (def.type === 'union') return def.options!.flatMap((option) => schemasAt(option, [key]));
+      return [];
+    });
+  }
+  return nodes;
+}
+
+/**
+ * Environment values are strings; one becomes a boolean or integer only where the setting takes no string, so a
+ * numeric path or password stays a string.
+ */
+function envScalar(raw: string, path: string[]): unknown {
+  if (schemasAt(ConfigSchema, path).some((schema) => schema.safeParse(raw).success)) return raw;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   if (/^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
   return raw;
@@ -42,7 +65,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Tree {
     if (!name.startsWith('BERTH_') || raw === undefined) continue;
     const path = name.slice('BERTH_'.length).split('__').map(camel);
     if (!sections.has(path[0]!)) continue;
-    setPath(tree, path, envScalar(raw));
+    setPath(tree, path, envScalar(raw, path));
   }
   return tree;
 }

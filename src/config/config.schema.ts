@@ -39,14 +39,25 @@ const PostgresMetadata = z.strictObject({
   poolSize: z.number().int().min(1).max(200).default(10),
 });
 
+/**
+ * A section that names no driver uses the default one, so `BERTH_STORAGE__ROOT=/mnt/blobs` alone (or a file
+ * with only `metadata: { path: ... }`) configures the default driver instead of failing on a missing `driver`.
+ */
+function withDefaultDriver<T extends z.ZodType>(driver: string, union: T) {
+  return z.preprocess((section: Record<string, unknown> | undefined) => {
+    if (section === undefined) return { driver };
+    return typeof section === 'object' && section !== null && !Array.isArray(section) && section.driver === undefined ? { driver, ...section } : section;
+  }, union);
+}
+
 export const ConfigSchema = z.strictObject({
   listen: listen.default('127.0.0.1:5000'),
   data: z.string().min(1).default('./data'),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),
-  storage: z.discriminatedUnion('driver', [FilesystemStorage]).prefault({ driver: 'filesystem' }),
-  metadata: z.discriminatedUnion('driver', [SqliteMetadata, PostgresMetadata]).prefault({ driver: 'sqlite' }),
+  storage: withDefaultDriver('filesystem', z.discriminatedUnion('driver', [FilesystemStorage])),
+  metadata: withDefaultDriver('sqlite', z.discriminatedUnion('driver', [SqliteMetadata, PostgresMetadata])),
   uploads: z.strictObject({
     /** An upload untouched for this long is abandoned: its session and bytes are deleted. */
     expireAfter: duration.default(24 * 3_600_000),

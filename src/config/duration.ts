@@ -5,8 +5,9 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 export function parseDurationMs(raw: string | number): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? raw : undefined;
   const m = DURATION_RE.exec(raw.trim());
-  if (!m) return /^\d+$/.test(raw.trim()) ? Number(raw) : undefined;
-  return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
+  if (!m) return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined;
+  const ms = Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
@@ -16,5 +17,6 @@ export function parseSizeBytes(raw: string | number): number | undefined {
   if (typeof raw === 'number') return Number.isSafeInteger(raw) && raw >= 0 ? raw : undefined;
   const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
-  return m && unit !== undefined ? Number(m[1]) * unit : undefined;
+  const bytes = m && unit !== undefined ? Number(m[1]) * unit : undefined;
+  return bytes !== undefined && Number.isSafeInteger(bytes) ? bytes : undefined;
 }

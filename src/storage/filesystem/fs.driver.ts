@@ -1,8 +1,7 @@
-import { constants, createWriteStream } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../../errors/berth-error.ts';
 import { isDigest, type Digest } from '../../oci/digest.ts';
 import type { BlobDriver, BlobInfo, ByteRange, UploadArea } from '../blob-driver.ts';
@@ -67,11 +66,25 @@ export class FsBlobDriver implements BlobDriver {
   }
 
   async appendUpload(id: string, offset: number, source: Readable): Promise<number> {
-    const path = this.layout.uploadPath(id);
     const size = await this.uploadSize(id);
     if (size !== offset) throw new BerthError('RANGE_INVALID', { detail: { offset, size } });
-    await pipeline(source, createWriteStream(path, { flags: 'r+', start: offset, highWaterMark: IO_CHUNK_BYTES }));
-    return this.uploadSize(id);
+    const fh = await this.openUpload(id, 'r+');
+    // Each chunk is written before the next is read (not piped into a WriteStream, whose destroy on a failed
+    // source drops queued writes): the bytes that arrived before a client went away stay, so it can resume.
+    let position = offset;
+    try {
+      for await (const chunk of source) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        for (let done = 0; done < bytes.length; ) {
+          const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position);
+          done += bytesWritten;
+          position += bytesWritten;
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    return position;
   }
 
   async uploadSize(id: string): Promise<number> {
@@ -84,9 +97,13 @@ export class FsBlobDriver implements BlobDriver {
   }
 
   async readUpload(id: string): Promise<Readable> {
+    const fh = await this.openUpload(id, 'r');
+    return fh.createReadStream({ highWaterMark: IO_CHUNK_BYTES });
+  }
+
+  private async openUpload(id: string, flags: 'r' | 'r+'): Promise<FileHandle> {
     try {
-      const fh = await open(this.layout.uploadPath(id), 'r');
-      return fh.createReadStream({ highWaterMark: IO_CHUNK_BYTES });
+      return await open(this.layout.uploadPath(id), flags);
     } catch (err) {
       if (isMissing(err)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', { detail: { upload: id } });
       throw err;
@@ -95,13 +112,7 @@ export class FsBlobDriver implements BlobDriver {
 
   async commitUpload(id: string, digest: Digest): Promise<void> {
     const source = this.layout.uploadPath(id);
-    let fh;
-    try {
-      fh = await open(source, 'r+');
-    } catch (err) {
-      if (isMissing(err)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', { detail: { upload: id } });
-      throw err;
-    }
+    const fh = await this.openUpload(id, 'r+');
     try {
       await fh.datasync();
     } finally {
