@@ -25,9 +25,15 @@ export interface RunningBerth {
   /** Base URL the server listens on, e.g. http://127.0.0.1:5000. */
   url: string;
   log: Logger;
-  /** Stops accepting requests, finishes in-flight ones, closes the stores. Idempotent. */
+  /**
+   * Stops accepting requests, finishes in-flight ones (cutting any still running after a grace period), closes
+   * the stores. Idempotent.
+   */
   close(): Promise<void>;
 }
+
+/** How long a graceful stop waits for in-flight requests before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 8_000;
 
 /** The composition root: the only place that names concrete drivers. */
 function metadataDialect(config: Config): MetaDialect {
@@ -115,7 +121,14 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
-        await app.close();
+        // In-flight requests get a grace period, but a stalled client (an upload whose sender hung) must not
+        // hold shutdown forever: its connection is cut, and a chunked upload's session resumes after restart.
+        const cutStragglers = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cutStragglers);
+        }
         await meta.close();
       })();
       return closing;

@@ -48,6 +48,10 @@ function hashedBody(body: Readable, hasher: Hash): Transform {
   body.once('close', () => {
     if (!ended) tap.destroy(new Error('the request body ended early: the client went away'));
   });
+  // The client can go away before the driver starts reading the tap (it awaits a stat and an open first).
+  // An 'error' with no listener then would crash the whole server; the reader still sees the failure, as
+  // reading a destroyed stream throws its error.
+  tap.on('error', () => {});
   return body.pipe(tap);
 }
 
