@@ -27,6 +27,8 @@ export const ERROR_CATALOGUE = {
   CONFLICT: { status: 409, oci: 'DENIED', message: 'resource already exists' },
   UNSUPPORTED: { status: 405, oci: 'UNSUPPORTED', message: 'the operation is unsupported' },
   NOT_FOUND: { status: 404, oci: 'UNSUPPORTED', message: 'no such endpoint' },
+  RESOURCE_UNKNOWN: { status: 404, oci: 'NAME_UNKNOWN', message: 'resource not found' },
+  BODY_TOO_LARGE: { status: 413, oci: 'SIZE_INVALID', message: 'request body is too large' },
   BAD_REQUEST: { status: 400, oci: 'UNSUPPORTED', message: 'malformed request' },
   HEADERS_TOO_LARGE: { status: 431, oci: 'SIZE_INVALID', message: 'request headers are too large' },
   TOO_MANY_REQUESTS: { status: 429, oci: 'TOOMANYREQUESTS', message: 'too many requests' },
