@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { OpenAuthorizer } from './auth/authorizer.ts';
+import { createAuthServices, type AuthServices } from './auth/auth-services.ts';
 import type { Config } from './config/config.schema.ts';
 import { buildHttpServer } from './http/server.ts';
 import { createLogger, type Logger } from './log/logger.ts';
@@ -25,6 +25,9 @@ export interface RunningBerth {
   /** Base URL the server listens on, e.g. http://127.0.0.1:5000. */
   url: string;
   log: Logger;
+  /** The metadata store and the identity services, for embedding and tests (e.g. creating users directly). */
+  meta: MetaStore;
+  auth: AuthServices;
   /**
    * Stops accepting requests, finishes in-flight ones (cutting any still running after a grace period), closes
    * the stores. Idempotent.
@@ -34,6 +37,9 @@ export interface RunningBerth {
 
 /** How long a graceful stop waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 8_000;
+
+/** How long a stop waits for buffered audit events to reach the database before giving them up (logged). */
+const AUDIT_CLOSE_TIMEOUT_MS = 10_000;
 
 /** The composition root: the only place that names concrete drivers. */
 function metadataDialect(config: Config): MetaDialect {
@@ -65,7 +71,17 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const driver = await blobDriver(config);
   const meta: MetaStore = await openMetaStore(metadataDialect(config), now);
 
-  const authorizer = new OpenAuthorizer();
+  let auth: AuthServices;
+  try {
+    auth = await createAuthServices({
+      config, store: meta, log, now,
+      adminPasswordFromEnv: process.env.BERTH_ADMIN_PASSWORD,
+      writeSecretLine: (line) => process.stderr.write(line),
+    });
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
   const uploads = new UploadService({ driver, meta, log, now });
   const blobs = new BlobService({ driver, meta });
   const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes });
@@ -74,10 +90,15 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const app = await buildHttpServer({
     log,
     trustProxy: config.http.trustProxy,
-    authorizer,
+    registry: {
+      gate: auth.gate,
+      ...(config.http.publicUrl !== undefined ? { publicUrl: config.http.publicUrl } : {}),
+      tagDigest: async (repo, tag) => (await meta.manifests.get(repo, { kind: 'tag', tag }))?.digest,
+    },
+    tokenEndpoint: auth.tokenEndpoint,
     registryRoutes: [
       ...blobRoutes(blobs),
-      ...uploadRoutes({ uploads, blobs: meta.blobs, authorizer }),
+      ...uploadRoutes({ uploads, blobs: meta.blobs }),
       ...manifestRoutes(manifests),
       ...listingRoutes({ catalog, manifests }),
     ],
@@ -104,6 +125,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     await app.listen({ host, port });
   } catch (err) {
     clearInterval(sweeper);
+    await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
     await meta.close();
     throw err;
   }
@@ -118,6 +140,8 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     app,
     url,
     log,
+    meta,
+    auth,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
@@ -129,6 +153,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
         } finally {
           clearTimeout(cutStragglers);
         }
+        await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
         await meta.close();
       })();
       return closing;

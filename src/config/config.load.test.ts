@@ -41,6 +41,7 @@ describe('loadConfig layering', () => {
       uploads: { expireAfter: 86_400_000, sweepEvery: 600_000 },
       limits: { manifestMaxBytes: 4 * 1024 * 1024 },
       http: { trustProxy: false },
+      auth: { enabled: true, service: 'berth', issuer: 'berth', tokenTtl: 300_000, selfServiceProjects: false, trustedProxies: [], basicCacheTtl: 60_000 },
     });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.log) && Object.isFrozen(config.uploads));
     assert.throws(() => {

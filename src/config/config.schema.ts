@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from '../auth/ip-rules.ts';
 import { parseDurationMs, parseSizeBytes } from './duration.ts';
 
 const duration = z.union([z.string(), z.number()]).transform((raw, ctx) => {
@@ -50,6 +51,49 @@ function withDefaultDriver<T extends z.ZodType>(driver: string, union: T) {
   }, union);
 }
 
+/** CIDRs as a YAML list, or one comma-separated string (`BERTH_AUTH__TRUSTED_PROXIES=10.0.0.0/8,::1`). */
+const cidrList = z.union([z.array(z.string()), z.string()]).transform((raw, ctx) => {
+  const items = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : raw;
+  for (const item of items) {
+    try {
+      parseCidr(item);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }
+  return items;
+});
+
+// A realm and service go into a quoted WWW-Authenticate parameter: no control characters.
+const headerSafe = z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+
+const MAX_TOKEN_TTL_MS = 24 * 3_600_000;
+
+const Auth = z.strictObject({
+  /** false = everyone may do everything; refused unless `listen` is a loopback address. */
+  enabled: z.boolean().default(true),
+  /** The token audience, and `service` in the registry's WWW-Authenticate challenge. */
+  service: headerSafe.default('berth'),
+  /** `iss` of registry tokens. */
+  issuer: headerSafe.default('berth'),
+  /** Lifetime of a registry token. */
+  tokenTtl: duration.default(5 * 60_000).refine((ms) => ms >= 1_000 && ms <= MAX_TOKEN_TTL_MS, 'must be between 1s and 24h'),
+  /** Password of the first admin, created when no user exists (else BERTH_ADMIN_PASSWORD, else one is generated and printed once). */
+  adminPassword: z.string().min(1).max(1024).optional(),
+  /** A signed-in user's push into a project that does not exist creates it, owned by them. */
+  selfServiceProjects: z.boolean().default(false),
+  /** Proxies whose X-Forwarded-For is believed when finding the client address (IP rules, throttling, audit). */
+  trustedProxies: cidrList.default([]),
+  /** How long a verified Basic password is remembered, so argon2 does not run per registry request. */
+  basicCacheTtl: duration.default(60_000),
+}).prefault({});
+
+/** Whether a `listen` host is a loopback address, where running without authentication is allowed. */
+export function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || /^::ffff:127\./.test(host);
+}
+
 export const ConfigSchema = z.strictObject({
   listen: listen.default('127.0.0.1:5000'),
   data: z.string().min(1).default('./data'),
@@ -73,6 +117,11 @@ export const ConfigSchema = z.strictObject({
     /** Trust X-Forwarded-* headers (only behind a proxy you control). */
     trustProxy: z.boolean().default(false),
   }).prefault({}),
+  auth: Auth,
+}).superRefine((config, ctx) => {
+  if (!config.auth.enabled && !isLoopbackListen(config.listen)) {
+    ctx.addIssue({ code: 'custom', path: ['auth', 'enabled'], message: `auth.enabled: false is allowed only when listening on a loopback address (listen is ${config.listen})` });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

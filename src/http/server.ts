@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Authorizer } from '../auth/authorizer.ts';
+import { tokenRoutes, type TokenRoutesDeps } from '../auth/token.routes.ts';
 import { BerthError } from '../errors/berth-error.ts';
 import type { Logger } from '../log/logger.ts';
-import { registryPlugin } from '../registry/registry.plugin.ts';
+import { registryPlugin, type RegistryPluginOptions } from '../registry/registry.plugin.ts';
 import type { V2Route } from '../registry/v2-route.ts';
 import { errorResponse, rawErrorResponse } from './error-body.ts';
 import { healthRoutes, type ReadinessCheck } from './health.routes.ts';
@@ -13,7 +13,10 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 export interface HttpServerDeps {
   log: Logger;
   trustProxy: boolean;
-  authorizer: Authorizer;
+  /** Authentication, access control and audit of /v2 (everything the registry plugin takes but its routes). */
+  registry: Omit<RegistryPluginOptions, 'routes'>;
+  /** The Docker token endpoint, /auth/token. */
+  tokenEndpoint: TokenRoutesDeps;
   registryRoutes: V2Route[];
   readiness: ReadinessCheck[];
 }
@@ -66,6 +69,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   });
 
   await app.register(healthRoutes, { checks: deps.readiness });
-  await app.register(registryPlugin, { routes: deps.registryRoutes, authorizer: deps.authorizer });
+  await app.register(tokenRoutes, deps.tokenEndpoint);
+  await app.register(registryPlugin, { routes: deps.registryRoutes, ...deps.registry });
   return app;
 }

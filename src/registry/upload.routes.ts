@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { Authorizer } from '../auth/authorizer.ts';
 import { BerthError } from '../errors/berth-error.ts';
 import { parseDigest, type Digest } from '../oci/digest.ts';
 import { isRepoName, type RepoName } from '../oci/names.ts';
@@ -9,7 +8,7 @@ import { uploadRangeHeader, type ChunkInput, type UploadService } from './upload
 import { decodeSegment } from './v2-path.ts';
 import { route, type V2Context, type V2Route } from './v2-route.ts';
 
-type ReplyContext = Pick<V2Context, 'reply' | 'repo' | 'query' | 'principal'>;
+type ReplyContext = Pick<V2Context, 'reply' | 'repo' | 'query' | 'mayPull'>;
 
 /** Repositories searched for an automatic mount (`mount` without `from`); enough for any real layer. */
 const AUTO_MOUNT_CANDIDATES = 20;
@@ -51,7 +50,7 @@ function uploadLocation(repo: RepoName, id: string): string {
  * The upload protocol: POST (session, monolithic `?digest=`, mount `?mount=&from=`), PATCH (chunks with or
  * without Content-Range), PUT (complete), GET (status) and DELETE (cancel).
  */
-export function uploadRoutes(deps: { uploads: UploadService; blobs: BlobRepo; authorizer: Authorizer }): V2Route[] {
+export function uploadRoutes(deps: { uploads: UploadService; blobs: BlobRepo }): V2Route[] {
   const { uploads } = deps;
 
   async function sessionReply(ctx: ReplyContext, id: string, sizeBytes: number, status: number): Promise<void> {
@@ -73,7 +72,7 @@ export function uploadRoutes(deps: { uploads: UploadService; blobs: BlobRepo; au
     const candidates = from !== null ? (isRepoName(from) ? [from] : []) : await deps.blobs.repositoriesLinking(digest, AUTO_MOUNT_CANDIDATES);
     const readable: RepoName[] = [];
     for (const source of candidates) {
-      if (await deps.authorizer.can(ctx.principal, 'pull', source)) readable.push(source);
+      if (await ctx.mayPull(source)) readable.push(source);
     }
     return readable;
   }

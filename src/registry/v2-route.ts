@@ -13,6 +13,8 @@ export interface V2Context<K extends V2EndpointKind = V2EndpointKind> {
   repo: RepoName;
   principal: Principal;
   query: URLSearchParams;
+  /** Whether the same caller may also pull `repo` (e.g. the source of a cross-repository mount). Never throws for a no. */
+  mayPull(repo: RepoName): Promise<boolean>;
 }
 
 /** One /v2 endpoint and method, with the action it needs; the plugin authorizes before `handle` runs. */

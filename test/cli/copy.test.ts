@@ -43,7 +43,7 @@ describe('berth copy', () => {
   let index: PushedIndex;
 
   before(async () => {
-    [berth, reference] = await Promise.all([startTestBerth(), startReferenceRegistry()]);
+    [berth, reference] = await Promise.all([startTestBerth({}, { open: true }), startReferenceRegistry()]);
     configHome = await mkdtemp(join(tmpdir(), 'berth-cli-home-'));
     env = { BERTH_SERVER: berth.url, XDG_CONFIG_HOME: configHome };
     index = await pushIndex(berth.url, 'src/multi', 'v1', BIG_LAYER_BYTES);

@@ -17,7 +17,7 @@ describe('berth inspect, referrers and delete', () => {
   const layerContents = ['first layer', 'the second, longer layer'];
 
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
     configHome = await mkdtemp(join(tmpdir(), 'berth-cli-home-'));
     env = { BERTH_SERVER: berth.url, XDG_CONFIG_HOME: configHome };
     image = await pushImage(berth.url, 'proj/app', 'v1', layerContents);

@@ -15,7 +15,7 @@ describe('berth repos and tags', () => {
   const repos = ['alpha/app', 'beta/app', 'gamma/app', 'delta/app', 'epsilon/app'];
 
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
     configHome = await mkdtemp(join(tmpdir(), 'berth-cli-home-'));
     env = { BERTH_SERVER: berth.url, XDG_CONFIG_HOME: configHome };
     for (const repo of repos) await pushImage(berth.url, repo, 'v1');

@@ -93,7 +93,7 @@ describe('berth against a registry with Docker token auth', () => {
   let env: Record<string, string>;
 
   before(async () => {
-    [registry, berth] = await Promise.all([startAuthRegistry('token'), startTestBerth()]);
+    [registry, berth] = await Promise.all([startAuthRegistry('token'), startTestBerth({}, { open: true })]);
     configHome = await mkdtemp(join(tmpdir(), 'berth-cli-home-'));
     env = { XDG_CONFIG_HOME: configHome, BERTH_SERVER: berth.url };
   });

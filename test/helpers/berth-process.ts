@@ -86,7 +86,8 @@ export async function startBerthProcess(opts: BerthProcessOptions = {}): Promise
     const args = [BERTH_BIN, 'serve', '--listen', `127.0.0.1:${listenPort}`, '--data', dataDir, ...(configFile ? ['--config', configFile] : [])];
     const proc = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, BERTH_LOG__LEVEL: 'warn', ...opts.env },
+      // The crash/restart suites are about the registry protocol: open unless a test turns authentication on.
+      env: { ...process.env, BERTH_LOG__LEVEL: 'warn', BERTH_AUTH__ENABLED: 'false', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout!.on('data', append('[out] '));

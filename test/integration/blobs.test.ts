@@ -11,7 +11,7 @@ describe('blobs: HEAD, GET, ranges, DELETE', () => {
   const url = (repo: string, d: string) => `${berth.url}/v2/${repo}/blobs/${d}`;
 
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
     digest = await pushBlob(berth.url, 'blobs/a', BYTES);
   });
   after(() => berth.stop());

@@ -22,7 +22,7 @@ describe('/v2 base, routing and input validation', () => {
   before(async () => {
     // The data dir sits alone inside `outerDir`, so anything a bad name wrote beside it would show up there.
     outerDir = await mkdtemp(join(tmpdir(), 'berth-errors-'));
-    berth = await startTestBerth({}, { dataDir: join(outerDir, 'data') });
+    berth = await startTestBerth({}, { dataDir: join(outerDir, 'data'), open: true });
     await pushImage(berth.url, 'ok/app', 'v1');
   });
   after(async () => {

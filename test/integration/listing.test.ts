@@ -49,7 +49,7 @@ describe('listing: tags/list and _catalog', () => {
   }
 
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
     const image = await pushImage(berth.url, 'list/tags', TAGS[0]!);
     for (const tag of TAGS.slice(1)) {
       const res = await putManifest(berth.url, 'list/tags', tag, image.manifest, OCI_MANIFEST);

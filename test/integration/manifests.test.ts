@@ -50,7 +50,7 @@ describe('manifests', () => {
   }
 
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
     config = await pushDescriptor(berth.url, REPO, JSON.stringify({ architecture: 'amd64', os: 'linux' }), OCI_CONFIG);
     layer = await pushDescriptor(berth.url, REPO, 'layer bytes', OCI_LAYER);
     dockerConfig = await pushDescriptor(berth.url, REPO, JSON.stringify({ architecture: 'amd64', os: 'linux', docker: true }), DOCKER_CONFIG);

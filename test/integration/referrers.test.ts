@@ -57,7 +57,7 @@ describe('referrers API', () => {
   let imageReferrer: Descriptor;
 
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
     const image = await pushImage(berth.url, REPO, 'v1');
     subject = { mediaType: OCI_MANIFEST, digest: image.digest, size: Buffer.byteLength(image.manifest) };
     const pushed = await pushArtifact({ subject, artifactType: SBOM, annotations: { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z', 'com.example.kind': 'sbom' }, payload: 'sbom' });

@@ -6,7 +6,7 @@ import { pushImage } from '../helpers/oci-client.ts';
 describe('registry smoke', () => {
   let berth: TestBerth;
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
   });
   after(() => berth.stop());
 

@@ -23,7 +23,7 @@ function streamed(...parts: Buffer[]): RequestInit {
 describe('blob uploads', () => {
   let berth: TestBerth;
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
   });
   after(() => berth.stop());
 

@@ -20,7 +20,7 @@ describe('skopeo copies between Berth and Distribution', () => {
   before(async () => {
     assertToolsInstalled('skopeo');
     // One by one, so that after() stops whatever did start when a later step fails.
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
     distribution = await startReferenceRegistry();
     tools = await createContainersSandbox();
     work = await mkdtemp(join(tmpdir(), 'interop-cross-'));

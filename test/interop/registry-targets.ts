@@ -23,7 +23,7 @@ interface RunningTarget extends RegistryUnderTest {
 
 const TARGETS: Record<RegistryName, () => Promise<RunningTarget>> = {
   async berth() {
-    const berth = await startTestBerth();
+    const berth = await startTestBerth({}, { open: true });
     return { name: 'berth', url: berth.url, host: new URL(berth.url).host, stop: () => berth.stop() };
   },
   async distribution() {

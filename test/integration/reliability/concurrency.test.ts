@@ -15,7 +15,7 @@ const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 describe('concurrent clients', { timeout: 600_000 }, () => {
   let berth: TestBerth;
   before(async () => {
-    berth = await startTestBerth();
+    berth = await startTestBerth({}, { open: true });
   });
   after(() => berth.stop());
 
