@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { createAuthServices, type AuthServices } from './auth/auth-services.ts';
 import type { Config } from './config/config.schema.ts';
 import { buildHttpServer } from './http/server.ts';
+import { parseCidrList } from './auth/ip-rules.ts';
+import { createIdentityServices } from './identity/identity-services.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { postgresDialect } from './meta/dialects/postgres.dialect.ts';
 import { sqliteDialect } from './meta/dialects/sqlite.dialect.ts';
@@ -34,6 +36,9 @@ export interface RunningBerth {
    */
   close(): Promise<void>;
 }
+
+/** The management API's version, shown in its OpenAPI document. */
+const API_VERSION = '0.1.0';
 
 /** How long a graceful stop waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 8_000;
@@ -86,6 +91,14 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const blobs = new BlobService({ driver, meta });
   const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes });
   const catalog = new CatalogService({ meta });
+  const identity = createIdentityServices({
+    store: meta,
+    audit: auth.audit,
+    invalidate: () => auth.access.invalidate(),
+    forgetCredentials: (name) => auth.authentication.forget(name),
+    selfServiceProjects: config.auth.selfServiceProjects,
+    now,
+  });
 
   const app = await buildHttpServer({
     log,
@@ -96,6 +109,14 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
       tagDigest: async (repo, tag) => (await meta.manifests.get(repo, { kind: 'tag', tag }))?.digest,
     },
     tokenEndpoint: auth.tokenEndpoint,
+    api: {
+      authenticator: auth.authentication,
+      access: auth.access,
+      services: identity,
+      trustedProxies: parseCidrList(config.auth.trustedProxies),
+      isAuthEnabled: config.auth.enabled,
+      version: API_VERSION,
+    },
     registryRoutes: [
       ...blobRoutes(blobs),
       ...uploadRoutes({ uploads, blobs: meta.blobs }),

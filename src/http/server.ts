@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { apiPlugin, type ApiPluginOptions } from '../api/api.plugin.ts';
 import { tokenRoutes, type TokenRoutesDeps } from '../auth/token.routes.ts';
 import { BerthError } from '../errors/berth-error.ts';
 import type { Logger } from '../log/logger.ts';
@@ -17,6 +18,8 @@ export interface HttpServerDeps {
   registry: Omit<RegistryPluginOptions, 'routes'>;
   /** The Docker token endpoint, /auth/token. */
   tokenEndpoint: TokenRoutesDeps;
+  /** The management REST API, /api/v1. */
+  api: ApiPluginOptions;
   registryRoutes: V2Route[];
   readiness: ReadinessCheck[];
 }
@@ -71,5 +74,6 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(healthRoutes, { checks: deps.readiness });
   await app.register(tokenRoutes, deps.tokenEndpoint);
   await app.register(registryPlugin, { routes: deps.registryRoutes, ...deps.registry });
+  await app.register(apiPlugin, deps.api);
   return app;
 }
