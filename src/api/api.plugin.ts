@@ -36,7 +36,7 @@ export interface ApiPluginOptions {
 /** JSON bodies of the management API are small; anything larger is refused before parsing. */
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 
-const ANONYMOUS_CALLER: AuthenticatedCaller = { principal: ANONYMOUS as AuthenticatedCaller['principal'], method: 'anonymous' };
+const ANONYMOUS_CALLER: AuthenticatedCaller = { principal: ANONYMOUS, method: 'anonymous' };
 /** With authentication off, everyone is treated as an administrator without an account. */
 const OPEN_CALLER: AuthenticatedCaller = { principal: { kind: 'user', id: '', name: 'anonymous', isAdmin: true, isDisabled: false }, method: 'anonymous' };
 

@@ -7,7 +7,7 @@ import { allowedActions, decide, pathInProject, projectOf, type DecisionFacts, t
 
 const NOW = Date.UTC(2030, 0, 1);
 const REPO = 'acme/frontend/web' as RepoName;
-const anonymous = ANONYMOUS as typeof ANONYMOUS & { kind: 'anonymous' };
+const anonymous = ANONYMOUS;
 
 const user = (over: Partial<UserPrincipal> = {}): UserPrincipal => ({ kind: 'user', id: 'u1', name: 'alice', isAdmin: false, isDisabled: false, ...over });
 const robot = (permissions: RobotPermission[], over: Partial<RobotPrincipal> = {}): RobotPrincipal => ({
