@@ -2,20 +2,27 @@ import type { Kysely } from 'kysely';
 import type { Digest } from '../oci/digest.ts';
 import type { RepoName } from '../oci/names.ts';
 import type { BlobRepo } from './meta-store.ts';
+import { CompiledLookup } from './compiled-query.ts';
 import { ensureRepository } from './repository.repo.ts';
 import type { Database } from './schema.ts';
 
 export class BlobRepoImpl implements BlobRepo {
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {}
+  /** The HEAD/GET blob lookup, compiled once (see CompiledLookup). */
+  private readonly linked: CompiledLookup<{ size_bytes: number }, 'repo' | 'digest'>;
+
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {
+    this.linked = new CompiledLookup(db, (p) =>
+      db
+        .selectFrom('repository_blobs as rb')
+        .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+        .select('b.size_bytes')
+        .where('rb.repository', '=', p('repo'))
+        .where('rb.digest', '=', p('digest')),
+    );
+  }
 
   async findLinked(repo: RepoName, digest: Digest): Promise<{ sizeBytes: number } | undefined> {
-    const row = await this.db
-      .selectFrom('repository_blobs as rb')
-      .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-      .select('b.size_bytes')
-      .where('rb.repository', '=', repo)
-      .where('rb.digest', '=', digest)
-      .executeTakeFirst();
+    const row = await this.linked.first({ repo, digest });
     return row && { sizeBytes: Number(row.size_bytes) };
   }
 

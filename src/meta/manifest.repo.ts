@@ -4,11 +4,42 @@ import type { Digest } from '../oci/digest.ts';
 import type { ManifestMediaType } from '../oci/media-types.ts';
 import type { Reference, RepoName } from '../oci/names.ts';
 import type { ManifestRepo, PutManifestInput, ReferrerDescriptor, StoredManifest } from './meta-store.ts';
+import { CompiledLookup } from './compiled-query.ts';
+import { ContentCache } from './content.cache.ts';
 import { ensureRepository } from './repository.repo.ts';
 import type { Database } from './schema.ts';
 
+/** Manifest bytes kept in memory by digest (immutable, so never stale); tag -> digest is always read from the store. */
+const CONTENT_CACHE_BYTES = 8 * 1024 * 1024;
+
+type ManifestHead = { digest: string; media_type: string; size_bytes: number };
+
 export class ManifestRepoImpl implements ManifestRepo {
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {}
+  private readonly content = new ContentCache(CONTENT_CACHE_BYTES);
+  // The two pull lookups, compiled once (see CompiledLookup); the content comes from the cache when it can.
+  private readonly byTag: CompiledLookup<ManifestHead, 'repo' | 'tag'>;
+  private readonly byDigest: CompiledLookup<ManifestHead, 'repo' | 'digest'>;
+  private readonly contentOf: CompiledLookup<{ content: Buffer }, 'digest'>;
+
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {
+    this.byTag = new CompiledLookup(db, (p) =>
+      db
+        .selectFrom('tags as t')
+        .innerJoin('manifests as m', 'm.digest', 't.digest')
+        .select(['m.digest', 'm.media_type', 'm.size_bytes'])
+        .where('t.repository', '=', p('repo'))
+        .where('t.name', '=', p('tag')),
+    );
+    this.byDigest = new CompiledLookup(db, (p) =>
+      db
+        .selectFrom('repository_manifests as rm')
+        .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+        .select(['m.digest', 'm.media_type', 'm.size_bytes'])
+        .where('rm.repository', '=', p('repo'))
+        .where('rm.digest', '=', p('digest')),
+    );
+    this.contentOf = new CompiledLookup(db, (p) => db.selectFrom('manifests').select('content').where('digest', '=', p('digest')));
+  }
 
   async put(input: PutManifestInput): Promise<void> {
     const at = this.now();
@@ -65,24 +96,17 @@ export class ManifestRepoImpl implements ManifestRepo {
   }
 
   async get(repo: RepoName, ref: Reference): Promise<StoredManifest | undefined> {
-    const row =
-      ref.kind === 'tag'
-        ? await this.db
-            .selectFrom('tags as t')
-            .innerJoin('manifests as m', 'm.digest', 't.digest')
-            .select(['m.digest', 'm.media_type', 'm.size_bytes', 'm.content'])
-            .where('t.repository', '=', repo)
-            .where('t.name', '=', ref.tag)
-            .executeTakeFirst()
-        : await this.db
-            .selectFrom('repository_manifests as rm')
-            .innerJoin('manifests as m', 'm.digest', 'rm.digest')
-            .select(['m.digest', 'm.media_type', 'm.size_bytes', 'm.content'])
-            .where('rm.repository', '=', repo)
-            .where('rm.digest', '=', ref.digest)
-            .executeTakeFirst();
-    if (!row) return undefined;
-    return { digest: row.digest as Digest, mediaType: row.media_type as ManifestMediaType, sizeBytes: Number(row.size_bytes), content: Buffer.from(row.content) };
+    const head = ref.kind === 'tag' ? await this.byTag.first({ repo, tag: ref.tag }) : await this.byDigest.first({ repo, digest: ref.digest });
+    if (!head) return undefined;
+    let content = this.content.get(head.digest);
+    if (content === undefined) {
+      const row = await this.contentOf.first({ digest: head.digest });
+      // Unlinked and collected between the two reads: as absent as if it had happened before.
+      if (!row) return undefined;
+      content = Buffer.from(row.content);
+      this.content.set(head.digest, content);
+    }
+    return { digest: head.digest as Digest, mediaType: head.media_type as ManifestMediaType, sizeBytes: Number(head.size_bytes), content };
   }
 
   async delete(repo: RepoName, digest: Digest): Promise<'deleted' | 'absent' | 'referenced'> {

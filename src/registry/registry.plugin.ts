@@ -50,8 +50,9 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
-  app.addHook('onRequest', async (_req, reply) => {
+  app.addHook('onRequest', (_req, reply, done) => {
     reply.header(API_VERSION_HEADER, 'registry/2.0');
+    done();
   });
 
   async function dispatch(req: FastifyRequest, reply: FastifyReply): Promise<void> {

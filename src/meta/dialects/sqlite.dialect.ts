@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import type { MetaDialect } from './dialect.ts';
+import { cachingStatements } from './statement-cache.ts';
 
 /**
  * Kysely's SQLite transactions start with a deferred `begin`, and it runs migrations outside any transaction.
@@ -28,7 +29,7 @@ class BerthSqliteDialect extends SqliteDialect {
     super({ database });
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return new ImmediateSqliteDriver({ database: cachingStatements(this.database) });
   }
   override createAdapter(): SqliteAdapter {
     return new TransactionalDdlSqliteAdapter();

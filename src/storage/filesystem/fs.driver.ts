@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { BerthError } from '../../errors/berth-error.ts';
 import { isDigest, type Digest } from '../../oci/digest.ts';
 import type { BlobDriver, BlobInfo, ByteRange, UploadArea } from '../blob-driver.ts';
+import { writeSource } from './file-writer.ts';
 import { FsLayout, UPLOAD_ID_RE } from './fs.layout.ts';
 
 const IO_CHUNK_BYTES = 1024 * 1024;
@@ -69,22 +70,13 @@ export class FsBlobDriver implements BlobDriver {
     const size = await this.uploadSize(id);
     if (size !== offset) throw new BerthError('RANGE_INVALID', { detail: { offset, size } });
     const fh = await this.openUpload(id, 'r+');
-    // Each chunk is written before the next is read (not piped into a WriteStream, whose destroy on a failed
-    // source drops queued writes): the bytes that arrived before a client went away stay, so it can resume.
-    let position = offset;
+    // Not piped into a WriteStream, whose destroy on a failed source drops queued writes: writeSource writes
+    // every byte that arrived before a client went away, so it can resume (and overlaps reads with writes).
     try {
-      for await (const chunk of source) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-        for (let done = 0; done < bytes.length; ) {
-          const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position);
-          done += bytesWritten;
-          position += bytesWritten;
-        }
-      }
+      return await writeSource(fh, this.layout.uploadPath(id), source, offset);
     } finally {
       await fh.close();
     }
-    return position;
   }
 
   async uploadSize(id: string): Promise<number> {
