@@ -23,6 +23,8 @@ const REGBENCH = join(SHARED_BENCH, 'regbench.mjs');
 
 interface Options {
   rounds: number;
+  /** Run Berth with authentication on; regbench then sends Basic credentials (issue #3's 80% target). */
+  isAuth: boolean;
   registries: Array<BenchServer['name']>;
   berthNodeArgs: string[];
   /** Passed to regbench unchanged (--only, --skip, --duration, ...). */
@@ -30,7 +32,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { rounds: 1, registries: ['berth', 'reference'], berthNodeArgs: [], passThrough: [] };
+  const opts: Options = { rounds: 1, isAuth: false, registries: ['berth', 'reference'], berthNodeArgs: [], passThrough: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [key, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -42,6 +44,8 @@ function parseOptions(argv: string[]): Options {
       const v = value();
       if (!['both', 'berth', 'reference'].includes(v)) throw new Error('--registry must be both, berth or reference');
       opts.registries = v === 'both' ? ['berth', 'reference'] : [v as BenchServer['name']];
+    } else if (key === '--auth') {
+      opts.isAuth = true;
     } else if (key === '--berth-node-args') {
       opts.berthNodeArgs = value().split(/\s+/).filter(Boolean);
     } else if (key === '--help' || key === '-h') {
@@ -55,7 +59,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 function readHelp(): string {
-  return `npm run bench -- [--rounds=N] [--only=PHASES] [--skip=PHASES] [--registry=both|berth|reference]
+  return `npm run bench -- [--rounds=N] [--only=PHASES] [--skip=PHASES] [--registry=both|berth|reference] [--auth]
                  [--berth-node-args="--cpu-prof --cpu-prof-dir=DIR"] [other regbench options, see
                  node ${REGBENCH} --help]`;
 }
@@ -77,6 +81,16 @@ async function runRegbench(url: string, outFile: string, passThrough: string[]):
   }
 }
 
+/** Builds dist/berth.mjs as `npm start` does, so the benchmark runs the same bundle. */
+async function buildBerth(): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((res, rej) => {
+    child.once('error', rej);
+    child.once('exit', (c) => res(c));
+  });
+  if (code !== 0) throw new Error(`scripts/build.mjs exited with ${code}`);
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   try {
@@ -89,7 +103,9 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = join(ROOT, 'bench', 'results', stamp);
   await mkdir(outDir, { recursive: true });
-  const serverOpts: ServerOptions = { root: ROOT, sharedBench: SHARED_BENCH, berthNodeArgs: opts.berthNodeArgs };
+  await buildBerth();
+  const auth = opts.isAuth ? { password: `bench-${Date.now()}-secret` } : undefined;
+  const serverOpts: ServerOptions = { root: ROOT, sharedBench: SHARED_BENCH, berthNodeArgs: opts.berthNodeArgs, ...(auth ? { auth } : {}) };
   const results: Record<BenchServer['name'], RegbenchResult[]> = { berth: [], reference: [] };
   const failures: string[] = [];
 
@@ -99,7 +115,8 @@ async function main(): Promise<void> {
       process.stderr.write(`\n=== round ${round}/${opts.rounds}: ${name}\n`);
       const server = name === 'berth' ? await startBerth(serverOpts) : await startReference(serverOpts);
       try {
-        const result = await runRegbench(server.url, join(outDir, `${name}-round${round}.json`), opts.passThrough);
+        const credentials = name === 'berth' && auth ? [`--basic=admin:${auth.password}`] : [];
+        const result = await runRegbench(server.url, join(outDir, `${name}-round${round}.json`), [...credentials, ...opts.passThrough]);
         results[name].push(result);
         for (const [phase, message] of Object.entries(result.errors)) failures.push(`${name} round ${round} ${phase}: ${message}`);
       } finally {
@@ -113,7 +130,7 @@ async function main(): Promise<void> {
   const machine = { ncpu: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, loadavg: loadavg() };
   await writeFile(
     join(outDir, 'summary.json'),
-    `${JSON.stringify({ rounds: opts.rounds, regbenchArgs: opts.passThrough, machine, failures, rows: rows.map((r) => ({ ...r, metric: r.metric.key, label: r.metric.label, unit: r.metric.unit, target: r.metric.target })) }, null, 2)}\n`,
+    `${JSON.stringify({ rounds: opts.rounds, isAuth: opts.isAuth, regbenchArgs: opts.passThrough, machine, failures, rows: rows.map((r) => ({ ...r, metric: r.metric.key, label: r.metric.label, unit: r.metric.unit, target: r.metric.target })) }, null, 2)}\n`,
   );
   await writeFile(join(outDir, 'table.md'), `${table}\n`);
   process.stdout.write(`\n${table}\n\nmachine: ${machine.ncpu} x ${machine.cpu}, node ${machine.node}; results in ${outDir}\n`);

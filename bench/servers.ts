@@ -18,12 +18,14 @@ export interface BenchServer {
 }
 
 export interface ServerOptions {
-  /** The repository root (Berth is started from a checkout, as `node bin/berth.js serve`). */
+  /** The repository root (Berth is built and started as `npm start` does: see BERTH_NODE_FLAGS). */
   root: string;
   /** The shared bench folder holding distribution-config.yml. */
   sharedBench: string;
   /** Extra node flags for Berth (e.g. --cpu-prof), for profiling runs. */
   berthNodeArgs: string[];
+  /** Authentication on, with this admin password; off when absent. */
+  auth?: { password: string };
 }
 
 /** A free loopback port: bind port 0, read it, release it. */
@@ -92,13 +94,17 @@ async function launch(name: BenchServer['name'], cmd: string, args: string[], op
   return { name, url: opts.url, pid: child.pid!, logPath, stop: () => stop() };
 }
 
+/** The node flags of `npm start` (package.json), so the benchmark measures what users run. */
+export const BERTH_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
+
 /** Berth from this checkout, access log off (level warn) as the reference runs with its access log off. */
 export async function startBerth(opts: ServerOptions): Promise<BenchServer> {
   const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [...opts.berthNodeArgs, 'bin/berth.js', 'serve', '--listen', `127.0.0.1:${port}`, '--data', join(workDir, 'data')];
-  return launch('berth', process.execPath, args, { cwd: opts.root, env: { ...process.env, BERTH_LOG__LEVEL: 'warn', BERTH_AUTH__ENABLED: 'false' }, url, workDir });
+  const args = [...BERTH_NODE_FLAGS, ...opts.berthNodeArgs, 'bin/start.js', 'serve', '--listen', `127.0.0.1:${port}`, '--data', join(workDir, 'data')];
+  const auth = opts.auth ? { BERTH_AUTH__ADMIN_PASSWORD: opts.auth.password } : { BERTH_AUTH__ENABLED: 'false' };
+  return launch('berth', process.execPath, args, { cwd: opts.root, env: { ...process.env, BERTH_LOG__LEVEL: 'warn', ...auth }, url, workDir });
 }
 
 /** CNCF Distribution (`docker-registry`) with the shared reference config, pointed at a fresh directory. */
