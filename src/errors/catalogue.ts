@@ -30,6 +30,9 @@ export const ERROR_CATALOGUE = {
   RESOURCE_UNKNOWN: { status: 404, oci: 'NAME_UNKNOWN', message: 'resource not found' },
   BODY_TOO_LARGE: { status: 413, oci: 'SIZE_INVALID', message: 'request body is too large' },
   BAD_REQUEST: { status: 400, oci: 'UNSUPPORTED', message: 'malformed request' },
+  // Reading an image's content (scan, analysis): a corrupt or hostile image, or one past a configured limit.
+  IMAGE_INVALID: { status: 422, oci: 'MANIFEST_INVALID', message: 'the image content is invalid or cannot be read' },
+  IMAGE_LIMIT_EXCEEDED: { status: 422, oci: 'SIZE_INVALID', message: 'the image exceeds a limit set for reading it' },
   HEADERS_TOO_LARGE: { status: 431, oci: 'SIZE_INVALID', message: 'request headers are too large' },
   TOO_MANY_REQUESTS: { status: 429, oci: 'TOOMANYREQUESTS', message: 'too many requests' },
   STORAGE_FULL: { status: 507, oci: 'UNKNOWN', message: 'insufficient storage: the registry cannot store more data right now' },

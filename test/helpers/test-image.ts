@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +11,29 @@ import { gzipSync } from 'node:zlib';
  */
 
 export type FileContents = string | Buffer;
-export type LayerFiles = Record<string, FileContents>;
+/** A layer entry other than a plain 0644 file: modes and owners, directories, links. */
+export type TestEntry =
+  | { type: 'file'; content: FileContents; mode?: number; uid?: number; gid?: number }
+  | { type: 'dir'; mode?: number }
+  | { type: 'symlink'; target: string }
+  | { type: 'hardlink'; target: string };
+/** Paths (relative to the image root) to contents. A whiteout is an empty file named `.wh.<name>`. */
+export type LayerFiles = Record<string, FileContents | TestEntry>;
+export type LayerCompression = 'gzip' | 'zstd' | 'none';
+
+export interface LayerOptions {
+  /** Default gzip. zstd runs the `zstd` tool (Debian package `zstd`) and fails loudly without it. */
+  compression?: LayerCompression;
+}
+
+/** The OCI whiteout file that makes its directory opaque: `{ [`dir/${OPAQUE_WHITEOUT}`]: '' }`. */
+export const OPAQUE_WHITEOUT = '.wh..wh..opq';
+
+/** The whiteout path deleting `path` in a later layer: `whiteout('etc/motd')` is `etc/.wh.motd`. */
+export function whiteout(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return `${path.slice(0, slash + 1)}.wh.${path.slice(slash + 1)}`;
+}
 
 export interface Platform {
   os: string;
@@ -63,7 +86,11 @@ export interface BuiltIndex {
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+const LAYER_MEDIA_TYPES: Record<LayerCompression, string> = {
+  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  none: 'application/vnd.oci.image.layer.v1.tar',
+};
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const FIXED_CREATED = '2024-01-01T00:00:00Z';
 
@@ -72,44 +99,104 @@ export function sha256Digest(bytes: Buffer | string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// A tiny ustar writer: regular files and their parent directories, fixed mtime/owner so output is stable.
+// A tiny ustar writer: files, directories and links, fixed mtime/owner so output is stable. Names that do not
+// fit ustar's name/prefix fields get a PAX extended header, as GNU tar and Go's archive/tar write them.
 
 function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function tarHeader(name: string, sizeBytes: number, type: '0' | '5', mode: number): Buffer {
+/** One raw tar entry, written exactly as given (no validation: hostile archives are built from these). */
+export interface RawTarEntry {
+  name: string;
+  /** '0' file, '1' hardlink, '2' symlink, '5' directory, 'x' PAX header, 'L' GNU long name, ... */
+  type: string;
+  body?: Buffer;
+  /** Header size field; defaults to the body length (a lie here makes a truncated archive). */
+  sizeBytes?: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  linkName?: string;
+}
+
+function ustarSplit(name: string): { prefix: string; base: string } | undefined {
+  if (Buffer.byteLength(name) <= 100) return { prefix: '', base: name };
+  const cut = name.lastIndexOf('/', 155);
+  if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100 || Buffer.byteLength(name.slice(0, cut)) > 155) return undefined;
+  return { prefix: name.slice(0, cut), base: name.slice(cut + 1) };
+}
+
+function tarHeader(entry: RawTarEntry): Buffer {
   const header = Buffer.alloc(512);
-  let prefix = '';
-  let base = name;
-  if (Buffer.byteLength(name) > 100) {
-    const cut = name.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new Error(`tar path too long: ${name}`);
-    prefix = name.slice(0, cut);
-    base = name.slice(cut + 1);
-  }
-  header.write(base, 0, 100, 'utf8');
-  header.write(octal(mode, 8), 100, 'ascii');
-  header.write(octal(0, 8), 108, 'ascii'); // uid
-  header.write(octal(0, 8), 116, 'ascii'); // gid
-  header.write(octal(sizeBytes, 12), 124, 'ascii');
+  const split = ustarSplit(entry.name) ?? { prefix: '', base: entry.name.slice(0, 100) };
+  header.write(split.base, 0, 100, 'utf8');
+  header.write(octal(entry.mode ?? (entry.type === '5' ? 0o755 : 0o644), 8), 100, 'ascii');
+  header.write(octal(entry.uid ?? 0, 8), 108, 'ascii');
+  header.write(octal(entry.gid ?? 0, 8), 116, 'ascii');
+  header.write(octal(entry.sizeBytes ?? entry.body?.length ?? 0, 12), 124, 'ascii');
   header.write(octal(Date.parse(FIXED_CREATED) / 1000, 12), 136, 'ascii');
   header.write('        ', 148, 'ascii'); // checksum field counts as spaces while summing
-  header.write(type, 156, 'ascii');
+  header.write(entry.type, 156, 'ascii');
+  if (entry.linkName) header.write(entry.linkName, 157, 100, 'utf8');
   header.write('ustar\0', 257, 'ascii');
   header.write('00', 263, 'ascii');
   header.write('root', 265, 'ascii');
   header.write('root', 297, 'ascii');
-  header.write(prefix, 345, 155, 'utf8');
+  header.write(split.prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const byte of header) sum += byte;
   header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
   return header;
 }
 
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let length = Buffer.byteLength(body) + 1;
+  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
+  return `${length}${body}`;
+}
+
+function pad(sizeBytes: number): Buffer {
+  return Buffer.alloc((512 - (sizeBytes % 512)) % 512);
+}
+
+/** The bytes of `entries` exactly as listed, ended by two zero blocks (pass `isEnded: false` to leave them off). */
+export function tarEntries(entries: RawTarEntry[], opts: { isEnded?: boolean } = {}): Buffer {
+  const parts: Buffer[] = [];
+  for (const entry of entries) {
+    const records = [
+      ...(ustarSplit(entry.name) ? [] : [paxRecord('path', entry.name)]),
+      ...(entry.linkName && Buffer.byteLength(entry.linkName) > 100 ? [paxRecord('linkpath', entry.linkName)] : []),
+    ];
+    if (records.length > 0 && entry.type !== 'x' && entry.type !== 'L') {
+      const pax = Buffer.from(records.join(''));
+      parts.push(tarHeader({ name: 'PaxHeaders/entry', type: 'x', body: pax }), pax, pad(pax.length));
+    }
+    const body = entry.body ?? Buffer.alloc(0);
+    parts.push(tarHeader(entry), body, pad(body.length));
+  }
+  if (opts.isEnded !== false) parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+function toRawEntry(path: string, value: FileContents | TestEntry): RawTarEntry {
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return { name: path, type: '0', body: Buffer.from(value) };
+  switch (value.type) {
+    case 'file':
+      return { name: path, type: '0', body: Buffer.from(value.content), mode: value.mode ?? 0o644, uid: value.uid ?? 0, gid: value.gid ?? 0 };
+    case 'dir':
+      return { name: `${path}/`, type: '5', mode: value.mode ?? 0o755 };
+    case 'symlink':
+      return { name: path, type: '2', linkName: value.target, mode: 0o777 };
+    case 'hardlink':
+      return { name: path, type: '1', linkName: value.target };
+  }
+}
+
 /** An uncompressed tar of `files` (paths relative to the image root), with parent directories listed first. */
 export function tarArchive(files: LayerFiles): Buffer {
-  const parts: Buffer[] = [];
+  const entries: RawTarEntry[] = [];
   const dirs = new Set<string>();
   for (const path of Object.keys(files).sort()) {
     if (path.startsWith('/') || path.split('/').includes('..')) throw new Error(`bad layer path: ${path}`);
@@ -118,13 +205,27 @@ export function tarArchive(files: LayerFiles): Buffer {
       const dir = segments.slice(0, i).join('/') + '/';
       if (dirs.has(dir)) continue;
       dirs.add(dir);
-      parts.push(tarHeader(dir, 0, '5', 0o755));
+      entries.push({ name: dir, type: '5', mode: 0o755 });
     }
-    const body = Buffer.from(files[path]!);
-    parts.push(tarHeader(path, body.length, '0', 0o644), body, Buffer.alloc((512 - (body.length % 512)) % 512));
+    const entry = toRawEntry(path, files[path]!);
+    if (entry.type === '5') {
+      if (dirs.has(entry.name)) continue;
+      dirs.add(entry.name);
+    }
+    entries.push(entry);
   }
-  parts.push(Buffer.alloc(1024)); // two zero blocks end the archive
-  return Buffer.concat(parts);
+  return tarEntries(entries);
+}
+
+/** `tar` compressed as a layer: gzip (deterministic, level 6), zstd (the `zstd` tool, level 3) or none. */
+export function compressLayer(tar: Buffer, compression: LayerCompression): Buffer {
+  if (compression === 'none') return tar;
+  if (compression === 'gzip') return gzipSync(tar, { level: 6 });
+  const run = spawnSync('zstd', ['-q', '-3', '-c', '--no-progress'], { input: tar, maxBuffer: 1024 * 1024 * 1024 });
+  if (run.error || run.status !== 0) {
+    throw new Error(`zstd failed (${run.error?.message ?? run.stderr?.toString().trim()}): install the Debian package \`zstd\` (apt-get install zstd)`);
+  }
+  return run.stdout;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -143,14 +244,19 @@ async function writeLayout(dir: string, top: Descriptor): Promise<void> {
 }
 
 export class TestImageBuilder {
-  private readonly layerFiles: LayerFiles[] = [];
+  private readonly layerTars: Array<{ tar: Buffer; compression: LayerCompression }> = [];
   private runConfig: ImageRunConfig = {};
   private imagePlatform: Platform = { os: 'linux', architecture: 'amd64' };
   private manifestAnnotations: Record<string, string> | undefined;
 
   /** Adds a layer holding exactly `files`; later layers sit above earlier ones. */
-  layer(files: LayerFiles): this {
-    this.layerFiles.push(files);
+  layer(files: LayerFiles, opts: LayerOptions = {}): this {
+    return this.rawLayer(tarArchive(files), opts);
+  }
+
+  /** Adds a layer from tar bytes as given (see `tarEntries` for hostile or unusual archives). */
+  rawLayer(tar: Buffer, opts: LayerOptions = {}): this {
+    this.layerTars.push({ tar, compression: opts.compression ?? 'gzip' });
     return this;
   }
 
@@ -173,10 +279,9 @@ export class TestImageBuilder {
   /** Writes only the blobs (config, layers, manifest) into `dir`'s blob store; used by `build` and indexes. */
   async writeBlobs(dir: string): Promise<Omit<BuiltImage, 'dir' | 'tag'>> {
     const layers: BuiltLayer[] = [];
-    for (const files of this.layerFiles) {
-      const tar = tarArchive(files);
-      const bytes = gzipSync(tar, { level: 6 });
-      layers.push({ mediaType: OCI_LAYER_GZIP, digest: await writeBlob(dir, bytes), size: bytes.length, diffId: sha256Digest(tar), bytes });
+    for (const { tar, compression } of this.layerTars) {
+      const bytes = compressLayer(tar, compression);
+      layers.push({ mediaType: LAYER_MEDIA_TYPES[compression], digest: await writeBlob(dir, bytes), size: bytes.length, diffId: sha256Digest(tar), bytes });
     }
     const configBytes = Buffer.from(
       JSON.stringify({
