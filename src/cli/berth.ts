@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerLintCommand } from './lint.command.ts';
 import { registerRegistryCommands } from './registry-commands.ts';
 import { registerServeCommand } from './serve.command.ts';
 
@@ -10,5 +11,6 @@ const program = new Command()
 
 registerServeCommand(program);
 registerRegistryCommands(program);
+registerLintCommand(program);
 
 await program.parseAsync(process.argv);
