@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ociLayoutSource } from '../../image/oci-layout.source.ts';
+import type { TestImageBuilder } from '../../../test/helpers/test-image.ts';
+import { collectInventory } from './collect-inventory.ts';
+import type { Inventory, Package } from './inventory.ts';
+
+export const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/inventory');
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `berth-inventory-${prefix}-`));
+}
+
+/** Runs a tool; a missing tool or a failure fails the test loudly with its output. */
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const res = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 });
+  assert.ifError(res.error);
+  assert.equal(res.status, 0, `${cmd} ${args.join(' ')} failed:\n${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+
+/** Builds the image as an OCI layout and inventories it through the layout source. */
+export async function inventoryOf(builder: TestImageBuilder): Promise<Inventory> {
+  const dir = await tempDir('image');
+  await builder.build(dir);
+  return collectInventory(ociLayoutSource(dir, 'latest'));
+}
+
+/** `ecosystem name version` lines, for exact comparisons. */
+export function summary(packages: Package[]): string[] {
+  return packages.map((p) => `${p.ecosystem} ${p.name} ${p.version}`);
+}
