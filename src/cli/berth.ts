@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerLintCommand } from './lint.command.ts';
+import { registerManagementCommands } from './management-commands.ts';
 import { registerRegistryCommands } from './registry-commands.ts';
 import { registerServeCommand } from './serve.command.ts';
 
@@ -12,5 +13,6 @@ const program = new Command()
 registerServeCommand(program);
 registerRegistryCommands(program);
 registerLintCommand(program);
+registerManagementCommands(program);
 
 await program.parseAsync(process.argv);

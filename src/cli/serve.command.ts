@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.load.ts';
-import { startBerth } from '../main.ts';
 import { EXIT } from './exit-codes.ts';
 
 export function registerServeCommand(program: Command): void {
@@ -38,6 +37,8 @@ Exit codes:
       }
       let berth;
       try {
+        // Loaded here, not at the top: every other command would otherwise load the whole server on start.
+        const { startBerth } = await import('../main.ts');
         berth = await startBerth(config);
       } catch (err) {
         process.stderr.write(`berth: could not start: ${(err as Error).message}\n`);
