@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { AlertEngine } from './audit/alert-rules.ts';
+import { subscribeAlerts } from './audit/alert-subscriber.ts';
+import { scheduleAuditRetention } from './audit/audit-retention.ts';
 import { createAuthServices, type AuthServices } from './auth/auth-services.ts';
 import type { Config } from './config/config.schema.ts';
 import { buildHttpServer } from './http/server.ts';
@@ -141,12 +144,19 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const sweeper = setInterval(sweepUploads, config.uploads.sweepEvery);
   sweeper.unref();
 
+  // Alerts: every stored audit event goes through the threshold rules (alerts.rules); fired ones are stored.
+  const stopAlerts = subscribeAlerts({ audit: auth.audit, engine: new AlertEngine(config.alerts), alerts: meta.alerts, log });
+  // Audit retention (audit.retention): an hourly sweep on an unref'd timer, once at start too.
+  const auditRetention = scheduleAuditRetention({ audit: meta.audit, retentionMs: config.audit.retention, now, log });
+
   const { host, port } = parseListen(config.listen);
   try {
     await app.listen({ host, port });
   } catch (err) {
     clearInterval(sweeper);
+    await auditRetention.stop();
     await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
+    stopAlerts();
     await meta.close();
     throw err;
   }
@@ -174,7 +184,9 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
         } finally {
           clearTimeout(cutStragglers);
         }
+        await auditRetention.stop();
         await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
+        stopAlerts();
         await meta.close();
       })();
       return closing;

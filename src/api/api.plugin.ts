@@ -41,11 +41,11 @@ const ANONYMOUS_CALLER: AuthenticatedCaller = { principal: ANONYMOUS, method: 'a
 const OPEN_CALLER: AuthenticatedCaller = { principal: { kind: 'user', id: '', name: 'anonymous', isAdmin: true, isDisabled: false }, method: 'anonymous' };
 
 /** Every route of the API, including the OpenAPI document's own. */
-export function apiRoutes(opts: Pick<ApiPluginOptions, 'access' | 'services' | 'version'>): ApiRoute[] {
+export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access' | 'services' | 'version'>): ApiRoute[] {
   const s = opts.services;
   const g = makeGuards({ access: opts.access, projects: s.projects, robots: s.robots });
   const routes = [
-    ...meRoutes(s.users, g),
+    ...meRoutes(s.users, opts.authenticator, g),
     ...userRoutes(s.users, g),
     ...teamRoutes(s.teams, g),
     ...projectRoutes(s.projects, g),
@@ -111,6 +111,11 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiPluginOptions): P
           return;
         }
         const caller = route.permission.requiresAuth ? await opts.authenticator.authenticate(req.headers.authorization, ctx) : ANONYMOUS_CALLER;
+        // IP rules as on /v2: the system's, the project's for project routes, the robot's for robot callers.
+        const project = (req.params as { project?: string }).project;
+        if (!(await opts.access.admits(caller, ctx, project))) {
+          throw new BerthError('DENIED', { message: `access from ${ctx.sourceIp || 'this address'} is not allowed`, detail: { sourceIp: ctx.sourceIp } });
+        }
         const resolved: ApiCaller = { caller, ctx, actor: actorOf(caller, ctx) };
         await route.permission.check({ ...resolved, params: req.params as Record<string, string>, query: req.query as Record<string, unknown> });
         callers.set(req, resolved);

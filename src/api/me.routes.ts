@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { Authenticator } from '../auth/access.ts';
+import { BerthError, isBerthError } from '../errors/berth-error.ts';
 import { ChangePasswordBody, type UserService } from '../identity/user.service.ts';
+import { parseInput } from '../identity/validate.ts';
 import { defineRoute, type ApiRoute } from './api-route.ts';
 import type { Guards } from './guards.ts';
 
@@ -15,7 +18,7 @@ export const MeView = z.object({
   expiresAt: z.string().nullable().optional(),
 });
 
-export function meRoutes(users: UserService, g: Guards): ApiRoute[] {
+export function meRoutes(users: UserService, authenticator: Pick<Authenticator, 'login'>, g: Guards): ApiRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -48,7 +51,18 @@ export function meRoutes(users: UserService, g: Guards): ApiRoute[] {
       permission: g.user,
       body: ChangePasswordBody,
       status: 204,
-      handle: ({ actor, body }) => users.changeOwnPassword(actor, body),
+      async handle({ actor, ctx, body }) {
+        // The current password is checked like a sign-in first, so guessing it here is throttled, locks the
+        // account and is audited exactly like guessing it at the login prompt.
+        const input = parseInput(ChangePasswordBody, body);
+        try {
+          await authenticator.login(actor.name, input.currentPassword, ctx);
+        } catch (err) {
+          if (isBerthError(err, 'UNAUTHORIZED')) throw new BerthError('DENIED', { message: 'the current password is wrong', cause: err });
+          throw err;
+        }
+        return users.changeOwnPassword(actor, input);
+      },
     }),
   ];
 }

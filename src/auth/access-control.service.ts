@@ -107,6 +107,10 @@ export class AccessControlService implements AccessControl {
     });
   }
 
+  admits(caller: AuthenticatedCaller, ctx: CallerContext, project?: string): Promise<boolean> {
+    return this.addressAllowed(ctx, project, caller.principal);
+  }
+
   /** Whether the system's IP rules (and the project's and robot's, when given) admit the caller's address. */
   async addressAllowed(ctx: CallerContext, project: string | undefined, principal: ResolvedPrincipal): Promise<boolean> {
     const levels: { level: string; rules: IpRuleList }[] = [{ level: 'system', rules: await this.rulesOf('system', '') }];

@@ -45,6 +45,12 @@ export interface AccessControl {
   can(caller: AuthenticatedCaller, request: DecisionRequest, ctx: CallerContext): Promise<boolean>;
   /** The actions of `wanted` that `caller` may do on `repo` (token issue: the intersection of asked and allowed). */
   allowedActions(caller: AuthenticatedCaller, repo: string, wanted: readonly PolicyAction[], ctx: CallerContext): Promise<PolicyAction[]>;
+  /**
+   * Whether IP rules admit the caller's address: the system's, the project's when `project` is given, and the
+   * robot's own when the caller is a robot. Entry points that are not about one repository (the REST API, /v2/)
+   * call it before anything else; can() already includes it. Never throws for a "no".
+   */
+  admits(caller: AuthenticatedCaller, ctx: CallerContext, project?: string): Promise<boolean>;
   /** Drops cached facts; identity services call it after every change. */
   invalidate(): void;
 }

@@ -52,6 +52,12 @@ export class AuthenticationService implements Authenticator {
   /** Lower-cased name -> cache keys, so forget() finds a user's entries. */
   private readonly basicKeysByName = new Map<string, Set<string>>();
   private readonly principals: TtlCache<UserPrincipal | RobotPrincipal | undefined>;
+  /**
+   * Verifications in progress, by credentials and source address: concurrent requests with the same credentials
+   * (a client's parallel uploads on a cold cache) share one argon2 run and count as one attempt, instead of
+   * each counting as a failure up front and tripping the throttle's lock on a legitimate account.
+   */
+  private readonly verifying = new Map<string, Promise<UserPrincipal | RobotPrincipal>>();
 
   constructor(private readonly deps: AuthenticationDeps) {
     this.principals = new TtlCache({ ttlMs: deps.principalCacheTtlMs ?? 5_000, maxEntries: BASIC_CACHE_MAX, now: deps.now });
@@ -76,7 +82,13 @@ export class AuthenticationService implements Authenticator {
     const hit = this.basic.get(cacheKey);
     if (hit && nowMs < hit.untilMs && this.isUsable(hit.principal)) return hit.principal;
     if (hit) this.dropBasic(cacheKey, hit.principal.name);
-    const principal = await this.verify(username, password, ctx);
+    const flightKey = `${cacheKey}\u0000${ctx.sourceIp}`;
+    let verification = this.verifying.get(flightKey);
+    if (!verification) {
+      verification = this.verify(username, password, ctx).finally(() => this.verifying.delete(flightKey));
+      this.verifying.set(flightKey, verification);
+    }
+    const principal = await verification;
     this.rememberBasic(cacheKey, principal, nowMs);
     return principal;
   }

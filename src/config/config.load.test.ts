@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { DEFAULT_ALERT_RULES } from '../audit/alert-rules.ts';
 import { ConfigError, configFromEnv, loadConfig } from './config.load.ts';
 import { parseDurationMs, parseSizeBytes } from './duration.ts';
 
@@ -29,6 +30,22 @@ function problems(opts: Parameters<typeof loadConfig>[0]): string[] {
   assert.fail('expected a ConfigError');
 }
 
+describe('audit and alerts settings', () => {
+  it('takes audit.retention as a duration and alerts.rules in place of the defaults, validating both', () => {
+    const config = loadConfig({
+      env: { BERTH_AUDIT__RETENTION: '30d', BERTH_ALERTS__MAX_KEYS_PER_RULE: '500' },
+      overrides: { alerts: { rules: [{ name: 'pulls', action: 'registry.pull', threshold: 5, windowMinutes: 1, per: 'actor' }] } },
+    });
+    assert.equal(config.audit.retention, 30 * 86_400_000);
+    assert.deepEqual(config.alerts, { rules: [{ name: 'pulls', action: 'registry.pull', threshold: 5, windowMinutes: 1, per: 'actor' }], maxKeysPerRule: 500 });
+    assert.deepEqual(loadConfig({ env: { BERTH_ALERTS__MAX_KEYS_PER_RULE: '7' } }).alerts.rules, DEFAULT_ALERT_RULES.rules, 'no rules given: the defaults');
+    const rule = { name: 'a', action: 'x', threshold: 1, windowMinutes: 1, per: 'actor' };
+    assert.deepEqual(problems({ env: {}, overrides: { audit: { retention: 'forever' }, alerts: { rules: [rule, { ...rule, name: 'b', threshold: -1, per: 'repo' }] } } })
+      .map((p) => p.split(':')[0]), ['audit.retention', 'alerts.rules.1.threshold', 'alerts.rules.1.per']);
+    assert.deepEqual(problems({ env: {}, overrides: { alerts: { rules: [rule, rule] } } }).map((p) => p.split(':')[0]), ['alerts.rules.1.name']);
+  });
+});
+
 describe('loadConfig layering', () => {
   it('without file, environment or overrides gives the documented defaults, frozen', () => {
     const config = loadConfig({ env: {} });
@@ -42,6 +59,8 @@ describe('loadConfig layering', () => {
       limits: { manifestMaxBytes: 4 * 1024 * 1024 },
       http: { trustProxy: false },
       auth: { enabled: true, service: 'berth', issuer: 'berth', tokenTtl: 300_000, selfServiceProjects: false, trustedProxies: [], basicCacheTtl: 60_000 },
+      audit: { retention: 365 * 86_400_000 },
+      alerts: DEFAULT_ALERT_RULES,
     });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.log) && Object.isFrozen(config.uploads));
     assert.throws(() => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertRulesSchema, DEFAULT_ALERT_RULES } from '../audit/alert-rules.ts';
 import { parseCidr } from '../auth/ip-rules.ts';
 import { parseDurationMs, parseSizeBytes } from './duration.ts';
 
@@ -88,6 +89,21 @@ const Auth = z.strictObject({
   basicCacheTtl: duration.default(60_000),
 }).prefault({});
 
+const Audit = z.strictObject({
+  /** Audit events older than this are deleted (the chain keeps verifying from its new anchor). */
+  retention: duration.default(365 * 86_400_000).refine((ms) => ms >= 60_000, 'must be at least 1m'),
+}).prefault({});
+
+/**
+ * Threshold alerts over the audit stream (src/audit/alert-rules.ts). Giving `rules` replaces the default list
+ * (pull and delete floods, repeated failed logins per account and per address).
+ */
+const Alerts = z.preprocess((section: Record<string, unknown> | undefined) => {
+  if (section === undefined) return { rules: DEFAULT_ALERT_RULES.rules };
+  const isMapping = typeof section === 'object' && section !== null && !Array.isArray(section);
+  return isMapping && section.rules === undefined ? { rules: DEFAULT_ALERT_RULES.rules, ...section } : section;
+}, AlertRulesSchema);
+
 /** Whether a `listen` host is a loopback address, where running without authentication is allowed. */
 export function isLoopbackListen(listen: string): boolean {
   const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1').toLowerCase();
@@ -118,6 +134,8 @@ export const ConfigSchema = z.strictObject({
     trustProxy: z.boolean().default(false),
   }).prefault({}),
   auth: Auth,
+  audit: Audit,
+  alerts: Alerts,
 }).superRefine((config, ctx) => {
   if (!config.auth.enabled && !isLoopbackListen(config.listen)) {
     ctx.addIssue({ code: 'custom', path: ['auth', 'enabled'], message: `auth.enabled: false is allowed only when listening on a loopback address (listen is ${config.listen})` });

@@ -135,14 +135,16 @@ describe('REST API: IP rules', { timeout: 120_000 }, () => {
     const added = await f.admin('POST', '/ip-rules', { effect: 'deny', cidr: '192.0.2.0/24' });
     expectStatus(added, 201);
     assert.equal(added.body.cidr, '192.0.2.0/24');
+    // System rules bind the API too: an allow list must admit loopback, or the admin locks the tests out.
+    expectStatus(await f.admin('POST', '/ip-rules', { effect: 'allow', cidr: '127.0.0.0/8' }), 201);
     expectStatus(await f.admin('POST', '/ip-rules', { effect: 'allow', cidr: '2001:db8::/32' }), 201);
     const listed = await f.admin('GET', '/ip-rules');
-    assert.deepEqual(listed.body.items.map((r: { effect: string; cidr: string }) => `${r.effect} ${r.cidr}`), ['deny 192.0.2.0/24', 'allow 2001:db8::/32']);
+    assert.deepEqual(listed.body.items.map((r: { effect: string; cidr: string }) => `${r.effect} ${r.cidr}`), ['deny 192.0.2.0/24', 'allow 127.0.0.0/8', 'allow 2001:db8::/32']);
     expectBadField(await f.admin('POST', '/ip-rules', { effect: 'deny', cidr: '10.0.0.1/8' }), 'body.cidr');
     expectBadField(await f.admin('POST', '/ip-rules', { effect: 'deny', cidr: 'not-an-ip' }), 'body.cidr');
     expectBadField(await f.admin('POST', '/ip-rules', { effect: 'maybe', cidr: '10.0.0.0/8' }), 'body.effect');
-    // The allow list above does not contain loopback: remove it before it locks the tests out.
-    for (const rule of listed.body.items) expectStatus(await f.admin('DELETE', `/ip-rules/${rule.id}`), 204);
+    // Remove the allow for other addresses before loopback's, which would otherwise lock the tests out.
+    for (const rule of [...listed.body.items].reverse()) expectStatus(await f.admin('DELETE', `/ip-rules/${rule.id}`), 204);
     expectProblem(await f.admin('DELETE', `/ip-rules/${added.body.id}`), 404, 'RESOURCE_UNKNOWN');
     expectProblem(await ownerA('GET', '/ip-rules'), 403, 'DENIED');
     expectProblem(await ownerA('POST', '/ip-rules', { effect: 'deny', cidr: '10.0.0.0/8' }), 403, 'DENIED');
