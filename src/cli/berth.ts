@@ -3,6 +3,9 @@ import { registerLintCommand } from './lint.command.ts';
 import { registerManagementCommands } from './management-commands.ts';
 import { registerRegistryCommands } from './registry-commands.ts';
 import { registerServeCommand } from './serve.command.ts';
+import { registerKeygenCommand } from './keygen.command.ts';
+import { registerSignCommand } from './sign.command.ts';
+import { registerVerifyCommand } from './verify.command.ts';
 
 const program = new Command()
   .name('berth')
@@ -12,6 +15,9 @@ const program = new Command()
 
 registerServeCommand(program);
 registerRegistryCommands(program);
+registerKeygenCommand(program);
+registerSignCommand(program);
+registerVerifyCommand(program);
 registerLintCommand(program);
 registerManagementCommands(program);
 

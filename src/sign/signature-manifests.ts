@@ -1,0 +1,108 @@
+import { digestOf, type Digest } from '../oci/digest.ts';
+import type { Descriptor } from '../oci/manifest.ts';
+import { EMPTY_BLOB, MediaType } from '../oci/media-types.ts';
+import { SignFormat } from './sign-formats.ts';
+
+/** A blob to push with the manifest that names it. */
+export interface BlobContent {
+  digest: Digest;
+  bytes: Buffer;
+}
+
+/** A manifest ready to push: its bytes, the blobs it needs, its descriptor. */
+export interface BuiltManifest {
+  bytes: Buffer;
+  digest: Digest;
+  mediaType: string;
+  blobs: BlobContent[];
+  /** The manifest's own annotations (what a referrers index entry repeats). */
+  annotations?: Record<string, string>;
+}
+
+function blob(bytes: Buffer): BlobContent {
+  return { digest: digestOf(bytes), bytes };
+}
+
+/** The layer descriptor of one classic cosign signature: the payload blob, the signature as an annotation. */
+export function simpleSigningLayer(payload: Buffer, signature: Buffer): Descriptor {
+  return {
+    mediaType: SignFormat.SimpleSigning,
+    size: payload.length,
+    digest: digestOf(payload),
+    annotations: { [SignFormat.SignatureAnnotation]: signature.toString('base64') },
+  };
+}
+
+/**
+ * The manifest under the `sha256-<hex>.sig` tag, as cosign (go-containerregistry) writes it: an OCI image whose
+ * layers are the signatures and whose config is an image config listing them as diff_ids. `layers` are the
+ * existing signatures followed by the new ones, so other signers' signatures are kept.
+ */
+export function classicSignatureManifest(layers: Descriptor[], payloads: Buffer[]): BuiltManifest {
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: '',
+      created: '0001-01-01T00:00:00Z',
+      history: layers.map(() => ({ created: '0001-01-01T00:00:00Z' })),
+      os: '',
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+      config: {},
+    }),
+  );
+  const configBlob = blob(config);
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: config.length, digest: configBlob.digest },
+      layers,
+    }),
+  );
+  return { bytes, digest: digestOf(bytes), mediaType: MediaType.OciManifest, blobs: [configBlob, ...payloads.map(blob)] };
+}
+
+/**
+ * The OCI 1.1 referrer cosign v3 writes for an image signature (specs/BUNDLE_SPEC.md): artifactType and single
+ * layer of the sigstore bundle media type, the empty config, `subject` the image, and the annotations
+ * `dev.sigstore.bundle.content: dsse-envelope`, `dev.sigstore.bundle.predicateType` (cosign's sign predicate)
+ * and `org.opencontainers.image.created`.
+ */
+export function bundleReferrerManifest(subject: Descriptor, bundle: Buffer, created: Date): BuiltManifest {
+  const bundleBlob = blob(bundle);
+  const annotations = {
+    [SignFormat.BundleContentAnnotation]: 'dsse-envelope',
+    [SignFormat.BundlePredicateAnnotation]: SignFormat.CosignSignPredicate,
+    [SignFormat.CreatedAnnotation]: created.toISOString(),
+  };
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      artifactType: SignFormat.BundleV03,
+      config: { mediaType: MediaType.OciEmpty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.sizeBytes },
+      layers: [
+        {
+          mediaType: SignFormat.BundleV03,
+          digest: bundleBlob.digest,
+          size: bundle.length,
+          annotations: { [SignFormat.TitleAnnotation]: `${bundleBlob.digest.replace(':', '-')}.sigstore.json` },
+        },
+      ],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      annotations,
+    }),
+  );
+  return {
+    bytes,
+    digest: digestOf(bytes),
+    mediaType: MediaType.OciManifest,
+    blobs: [{ digest: EMPTY_BLOB.digest as Digest, bytes: Buffer.from(EMPTY_BLOB.content) }, bundleBlob],
+    annotations,
+  };
+}
+
+/** The index under the referrers tag-schema fallback tag with `entry` added (once). */
+export function fallbackIndexWith(existing: Descriptor[], entry: Descriptor): Buffer {
+  const manifests = existing.some((d) => d.digest === entry.digest) ? existing : [...existing, entry];
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }));
+}
