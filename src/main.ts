@@ -20,6 +20,9 @@ import { listingRoutes } from './registry/listing.routes.ts';
 import { manifestRoutes } from './registry/manifest.routes.ts';
 import { ManifestService } from './registry/manifest.service.ts';
 import { UploadService } from './registry/upload.service.ts';
+import { ANALYSIS_SCHEMA_VERSION } from './analyze/analysis.types.ts';
+import { AnalysisService } from './storage-report/analysis.service.ts';
+import { StorageReportService } from './storage-report/storage-report.service.ts';
 import { uploadRoutes } from './registry/upload.routes.ts';
 import type { BlobDriver } from './storage/blob-driver.ts';
 import { FsBlobDriver } from './storage/filesystem/fs.driver.ts';
@@ -33,6 +36,8 @@ export interface RunningBerth {
   /** The metadata store and the identity services, for embedding and tests (e.g. creating users directly). */
   meta: MetaStore;
   auth: AuthServices;
+  /** The image analysis service (its `computations` count shows cache misses to tests). */
+  analysis: AnalysisService;
   /**
    * Stops accepting requests, finishes in-flight ones (cutting any still running after a grace period), closes
    * the stores. Idempotent.
@@ -103,6 +108,9 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     now,
   });
 
+  const storageReport = new StorageReportService({ storage: meta.storage, analyses: meta.analyses, engineVersion: ANALYSIS_SCHEMA_VERSION });
+  const analysis = new AnalysisService({ image: { manifests, blobs }, cache: meta.analyses, storage: meta.storage, projects: meta.projects, now });
+
   const app = await buildHttpServer({
     log,
     trustProxy: config.http.trustProxy,
@@ -115,7 +123,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: identity,
+      services: { ...identity, storageReport, analysis },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,
@@ -173,6 +181,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     log,
     meta,
     auth,
+    analysis,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);

@@ -6,7 +6,10 @@ import { BerthError } from '../errors/berth-error.ts';
 import type { Actor } from '../identity/identity-context.ts';
 import type { IdentityServices } from '../identity/identity-services.ts';
 import { parseInput } from '../identity/validate.ts';
+import type { AnalysisService } from '../storage-report/analysis.service.ts';
+import type { StorageReportService } from '../storage-report/storage-report.service.ts';
 import { alertRoutes } from './alert.routes.ts';
+import { analysisRoutes } from './analysis.routes.ts';
 import { API_PREFIX, type ApiCaller, type ApiRoute } from './api-route.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { makeGuards } from './guards.ts';
@@ -17,10 +20,11 @@ import { memberRoutes } from './member.routes.ts';
 import { openApiRoute } from './openapi.ts';
 import { projectRoutes } from './project.routes.ts';
 import { robotRoutes } from './robot.routes.ts';
+import { storageRoutes } from './storage.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { userRoutes } from './user.routes.ts';
 
-export type ApiServices = IdentityServices;
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService };
 
 export interface ApiPluginOptions {
   authenticator: Authenticator;
@@ -54,6 +58,8 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...ipRuleRoutes(s.ipRules, s.robots, g),
     ...auditRoutes(s.audit, g),
     ...alertRoutes(s.alerts, g),
+    ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
+    ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
   ];
   return [...routes, openApiRoute(routes, g.anyone, { version: opts.version })];
 }

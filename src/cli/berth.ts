@@ -3,6 +3,7 @@ import { registerLintCommand } from './lint.command.ts';
 import { registerManagementCommands } from './management-commands.ts';
 import { registerRegistryCommands } from './registry-commands.ts';
 import { registerServeCommand } from './serve.command.ts';
+import { registerStorageCommands } from './storage.command.ts';
 import { registerKeygenCommand } from './keygen.command.ts';
 import { registerSignCommand } from './sign.command.ts';
 import { registerVerifyCommand } from './verify.command.ts';
@@ -20,5 +21,6 @@ registerSignCommand(program);
 registerVerifyCommand(program);
 registerLintCommand(program);
 registerManagementCommands(program);
+registerStorageCommands(program);
 
 await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import type { Digest } from '../oci/digest.ts';
 import type { ManifestMediaType } from '../oci/media-types.ts';
 import type { Reference, RepoName, Tag } from '../oci/names.ts';
 import { AlertRepoImpl } from './alert.repo.ts';
+import { AnalysisCacheRepoImpl, type AnalysisCacheRepo } from './analysis-cache.repo.ts';
 import { AuditRepoImpl } from './audit.repo.ts';
 import { BlobRepoImpl } from './blob.repo.ts';
 import type { MetaDialect } from './dialects/dialect.ts';
@@ -16,6 +17,7 @@ import { RepositoryRepoImpl } from './repository.repo.ts';
 import { RobotRepoImpl } from './robot.repo.ts';
 import type { Database } from './schema.ts';
 import { SettingRepoImpl } from './setting.repo.ts';
+import { StorageStatsRepoImpl, type StorageStatsRepo } from './storage-stats.repo.ts';
 import { TagRepoImpl } from './tag.repo.ts';
 import { TeamRepoImpl } from './team.repo.ts';
 import { UploadRepoImpl } from './upload.repo.ts';
@@ -134,6 +136,10 @@ export interface MetaStore extends IdentityStore {
   readonly manifests: ManifestRepo;
   readonly tags: TagRepo;
   readonly uploads: UploadRepo;
+  /** Storage figures per repository, project and registry (storage-stats.repo.ts). */
+  readonly storage: StorageStatsRepo;
+  /** Cached image analyses (analysis-cache.repo.ts). */
+  readonly analyses: AnalysisCacheRepo;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Closes connections; idempotent. */
@@ -157,6 +163,8 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     manifests: new ManifestRepoImpl(db, now),
     tags: new TagRepoImpl(db),
     uploads: new UploadRepoImpl(db),
+    storage: new StorageStatsRepoImpl(db),
+    analyses: new AnalysisCacheRepoImpl(db),
     users: new UserRepoImpl(db, now),
     teams: new TeamRepoImpl(db, now),
     projects: new ProjectRepoImpl(db, now),

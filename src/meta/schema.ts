@@ -63,6 +63,19 @@ export interface UploadsTable {
   updated_at: number;
 }
 
+/** Cached image analyses (#6), one per manifest digest and platform ('' for an image manifest). */
+export interface ImageAnalysesTable {
+  digest: string;
+  platform: string;
+  /** The analysis engine's schema version the result was computed with. */
+  engine_version: number;
+  /** JSON of the engine's result. */
+  result: string;
+  image_bytes: number;
+  wasted_bytes: number;
+  analyzed_at: number;
+}
+
 export interface MigrationMarker {
   id: Generated<number>;
 }
@@ -76,4 +89,5 @@ export interface Database extends IdentityDatabase {
   manifest_references: ManifestReferencesTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  image_analyses: ImageAnalysesTable;
 }
