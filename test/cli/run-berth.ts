@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BERTH_BIN } from '../helpers/berth-bin.ts';
 
-const BERTH_BIN = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/berth.js');
 /** tsx compiles the CLI on each start; on two shared cores under a parallel suite that can take a while. */
 const RUN_TIMEOUT_MS = 120_000;
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify as toYaml } from 'yaml';
+import { BERTH_BIN } from './berth-bin.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BERTH_BIN = join(REPO_ROOT, 'bin/berth.js');
 /** tsx compiles the whole server on each start; two shared cores under a parallel suite can be slow. */
 const READY_TIMEOUT_MS = 90_000;
 const OUTPUT_KEEP_CHARS = 64 * 1024;
