@@ -10,7 +10,7 @@ import { DEFAULT_FILE_SCAN_LIMITS, languageFileScan, type FileScanLimits, type S
 import type { FoundPackage } from './found-package.ts';
 import type { Inventory, InventoryWarning, OsInfo, Package } from './inventory.ts';
 import { detectOs, OS_RELEASE_FILES } from './os-release.ts';
-import { RPMDB_OTHER_PATHS, RPMDB_SQLITE_PATHS, rpmSqliteDatabase } from './rpm.cataloger.ts';
+import { RPMDB_BDB_PATHS, RPMDB_NDB_PATHS, RPMDB_SQLITE_PATHS, rpmBdbDatabase, rpmSqliteDatabase, type RpmDatabase } from './rpm.cataloger.ts';
 
 export interface InventoryOptions extends Partial<FileScanLimits> {
   /** The image to inventory when the source names an index (default linux/amd64). */
@@ -22,7 +22,7 @@ export interface InventoryOptions extends Partial<FileScanLimits> {
 
 /** OS package databases are captured whole; apk's may sit under usr/ when lib is a symlink. */
 function isOsDatabase(path: string): boolean {
-  return (OS_RELEASE_FILES as readonly string[]).includes(path) || isDpkgFile(path) || path.endsWith(APK_INSTALLED_PATH) || RPMDB_SQLITE_PATHS.includes(path);
+  return (OS_RELEASE_FILES as readonly string[]).includes(path) || isDpkgFile(path) || path.endsWith(APK_INSTALLED_PATH) || RPMDB_SQLITE_PATHS.includes(path) || RPMDB_BDB_PATHS.includes(path);
 }
 
 /**
@@ -88,17 +88,21 @@ function collectOsPackages(walk: WalkResult, os: OsInfo | undefined, packages: P
     packages.push(...db.packages);
     for (const p of db.ownedPaths) owned.add(p);
   }
-  const rpmPath = RPMDB_SQLITE_PATHS.find((p) => walk.contents.has(p));
-  if (rpmPath) {
-    const db = rpmSqliteDatabase(walk.contents.get(rpmPath)!, { path: rpmPath, layer: layerOf(rpmPath) }, os);
-    packages.push(...db.packages);
-    warnings.push(...db.warnings);
-    for (const p of db.ownedPaths) owned.add(p);
+  // rpm uses one backend at a time; SQLite wins over a stale BerkeleyDB file left behind by a conversion.
+  const sqlitePath = RPMDB_SQLITE_PATHS.find((p) => walk.contents.has(p));
+  const bdbPath = RPMDB_BDB_PATHS.find((p) => walk.contents.has(p));
+  let rpm: RpmDatabase | undefined;
+  if (sqlitePath) rpm = rpmSqliteDatabase(walk.contents.get(sqlitePath)!, { path: sqlitePath, layer: layerOf(sqlitePath) }, os);
+  else if (bdbPath) rpm = rpmBdbDatabase(walk.contents.get(bdbPath)!, { path: bdbPath, layer: layerOf(bdbPath) }, os);
+  if (rpm) {
+    packages.push(...rpm.packages);
+    warnings.push(...rpm.warnings);
+    for (const p of rpm.ownedPaths) owned.add(p);
   } else {
-    for (const path of RPMDB_OTHER_PATHS) {
+    for (const path of RPMDB_NDB_PATHS) {
       const real = walk.files.resolve(path);
       if (real !== undefined && walk.files.get(real)?.type === 'file') {
-        warnings.push({ path, message: 'BerkeleyDB and NDB rpm databases are not supported: the rpm packages of this image are not listed' });
+        warnings.push({ path, message: 'NDB rpm databases are not supported: the rpm packages of this image are not listed' });
       }
     }
   }

@@ -31,9 +31,15 @@ export function sourceOf(fields: Map<string, string>, name: string, version: str
   return { sourceName: m[1]!, sourceVersion: m[2] ?? stripBinNmu(version) };
 }
 
+/** `install ok installed`, or `hold ok installed` for a package held at its version: both are on disk. */
+function isInstalled(status: string): boolean {
+  const [want, flag, state] = status.split(/\s+/);
+  return (want === 'install' || want === 'hold') && flag === 'ok' && state === 'installed';
+}
+
 /**
- * Packages of a dpkg status file or a distroless `status.d/` entry. Only `install ok installed` packages
- * count; `status.d/` entries carry no Status field, and count unless one says otherwise.
+ * Packages of a dpkg status file or a distroless `status.d/` entry. Only installed packages count (see
+ * isInstalled); `status.d/` entries carry no Status field, and count unless one says otherwise.
  */
 export function dpkgPackages(text: string, location: PackageLocation, os: OsInfo | undefined): Package[] {
   const isStatusD = location.path !== DPKG_STATUS_PATH;
@@ -43,7 +49,7 @@ export function dpkgPackages(text: string, location: PackageLocation, os: OsInfo
     const version = fields.get('Version');
     if (!name || !version) continue;
     const status = fields.get('Status');
-    if (status === undefined ? !isStatusD : status.split(/\s+/).join(' ') !== 'install ok installed') continue;
+    if (status === undefined ? !isStatusD : !isInstalled(status)) continue;
     const arch = fields.get('Architecture');
     const source = sourceOf(fields, name, version);
     const distro = os ? `${os.id}-${os.versionId ?? ''}`.replace(/-$/, '') : undefined;

@@ -31,12 +31,13 @@ export interface ScannedFile {
 }
 
 const SMALLEST_ELF_BYTES = 52;
+const EMPTY = Buffer.alloc(0);
 
 /** Copies a file's chunks into one buffer of its declared size (no concatenation), then parses it. */
 class BufferingScanner implements FileScanner {
   private buffer: Buffer | undefined;
   private filled = 0;
-  private head = Buffer.alloc(0);
+  private head: Buffer = EMPTY;
   private isRejected = false;
 
   constructor(
@@ -52,14 +53,17 @@ class BufferingScanner implements FileScanner {
   update(chunk: Buffer): void {
     if (this.isRejected) return;
     if (!this.buffer) {
-      this.head = Buffer.concat([this.head, chunk]);
+      // Most files are told apart by their first chunk: copy only when it is shorter than the magic.
+      this.head = this.head.length === 0 && chunk.length >= this.magic!.length ? chunk : Buffer.concat([this.head, chunk]);
       if (this.head.length < this.magic!.length) return;
-      if (!this.head.subarray(0, this.magic!.length).equals(this.magic!)) {
+      const isMatch = this.head.subarray(0, this.magic!.length).equals(this.magic!);
+      chunk = this.head;
+      this.head = EMPTY;
+      if (!isMatch) {
         this.isRejected = true;
         return;
       }
       this.buffer = Buffer.allocUnsafe(this.file.sizeBytes);
-      chunk = this.head;
     }
     const n = Math.min(chunk.length, this.buffer.length - this.filled);
     chunk.copy(this.buffer, this.filled, 0, n);
@@ -82,7 +86,7 @@ class BufferingScanner implements FileScanner {
 
 /** Tells the sizes of ELF files too large to read, without holding them. */
 class TooLargeBinaryScanner implements FileScanner {
-  private head = Buffer.alloc(0);
+  private head: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly file: { path: string; layer: number; sizeBytes: number },
@@ -91,7 +95,7 @@ class TooLargeBinaryScanner implements FileScanner {
   ) {}
 
   update(chunk: Buffer): void {
-    if (this.head.length < ELF_MAGIC.length) this.head = Buffer.concat([this.head, chunk]).subarray(0, ELF_MAGIC.length);
+    if (this.head.length < ELF_MAGIC.length) this.head = Buffer.from(Buffer.concat([this.head, chunk.subarray(0, ELF_MAGIC.length)]).subarray(0, ELF_MAGIC.length));
   }
 
   end(): void {

@@ -1,12 +1,16 @@
 import Database from 'better-sqlite3';
 import type { InventoryWarning, OsInfo, Package, PackageLocation } from './inventory.ts';
 import { formatPurl } from './purl.ts';
+import { BdbError, bdbHashValues } from './bdb-hash.ts';
 import { parseRpmHeader, RpmHeaderError, RPMTAG } from './rpm-header.ts';
 
 /** SQLite rpmdb (rpm >= 4.16): RHEL 9, Fedora 33+ (under usr/lib/sysimage since Fedora 36), openSUSE. */
 export const RPMDB_SQLITE_PATHS = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
-/** BerkeleyDB (`Packages`) and NDB (`Packages.db`) databases, which are not read. */
-export const RPMDB_OTHER_PATHS = ['var/lib/rpm/Packages', 'var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages', 'usr/lib/sysimage/rpm/Packages.db'];
+/** BerkeleyDB hash databases (rpm < 4.16: RHEL 7 and 8, CentOS, Amazon Linux 2). */
+export const RPMDB_BDB_PATHS = ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages'];
+/** NDB databases (openSUSE, SLES 15), which are not read. */
+export const RPMDB_NDB_PATHS = ['var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db'];
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
 const WANTED = new Set<number>(Object.values(RPMTAG));
 
@@ -71,22 +75,43 @@ export function rpmSqliteDatabase(bytes: Buffer, location: PackageLocation, os: 
     return out;
   }
   try {
-    const rows = db.prepare('SELECT hnum, blob FROM Packages').all() as Array<{ hnum: number; blob: Buffer }>;
-    for (const row of rows) {
-      try {
-        const found = rpmPackage(parseRpmHeader(row.blob, WANTED), location, os);
-        if (!found) continue;
-        out.packages.push(found.pkg);
-        out.ownedPaths.push(...found.ownedPaths);
-      } catch (err) {
-        if (!(err instanceof RpmHeaderError)) throw err;
-        out.warnings.push({ path: location.path, message: `rpm header ${row.hnum} is malformed: ${err.message}` });
-      }
-    }
+    const rows = db.prepare('SELECT blob FROM Packages').all() as Array<{ blob: Buffer }>;
+    addHeaders(out, rows.map((row) => row.blob), location, os);
   } catch (err) {
     out.warnings.push({ path: location.path, message: `rpm database cannot be read: ${(err as Error).message}` });
   } finally {
     db.close();
   }
+  return out;
+}
+
+function addHeaders(out: RpmDatabase, blobs: Buffer[], location: PackageLocation, os: OsInfo | undefined): void {
+  for (const [i, blob] of blobs.entries()) {
+    // BerkeleyDB keeps the next instance number as a 4-byte record; headers are far larger.
+    if (blob.length <= 8) continue;
+    try {
+      const found = rpmPackage(parseRpmHeader(blob, WANTED), location, os);
+      if (!found) continue;
+      out.packages.push(found.pkg);
+      out.ownedPaths.push(...found.ownedPaths);
+    } catch (err) {
+      if (!(err instanceof RpmHeaderError)) throw err;
+      out.warnings.push({ path: location.path, message: `rpm header ${i + 1} is malformed: ${err.message}` });
+    }
+  }
+}
+
+/** A BerkeleyDB `Packages` hash database: its values are the header blobs. */
+export function rpmBdbDatabase(bytes: Buffer, location: PackageLocation, os: OsInfo | undefined): RpmDatabase {
+  const out: RpmDatabase = { packages: [], ownedPaths: [], warnings: [] };
+  let blobs: Buffer[];
+  try {
+    blobs = bdbHashValues(bytes, MAX_HEADER_BYTES);
+  } catch (err) {
+    if (!(err instanceof BdbError)) throw err;
+    out.warnings.push({ path: location.path, message: `BerkeleyDB rpm database cannot be read: ${err.message}` });
+    return out;
+  }
+  addHeaders(out, blobs, location, os);
   return out;
 }
