@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ociLayoutSource } from '../../image/oci-layout.source.ts';
@@ -32,4 +32,25 @@ export async function inventoryOf(builder: TestImageBuilder): Promise<Inventory>
 /** `ecosystem name version` lines, for exact comparisons. */
 export function summary(packages: Package[]): string[] {
   return packages.map((p) => `${p.ecosystem} ${p.name} ${p.version}`);
+}
+
+export const SYSTEM_DIST_PACKAGES = 'usr/lib/python3/dist-packages';
+
+/**
+ * A distribution installed by Debian in this machine's dist-packages: its metadata file (relative to the
+ * root) and the version the system Python itself reports, so tests hold on any Debian release.
+ */
+export async function systemPythonDistribution(name: string): Promise<{ metadataPath: string; dpkgList: string; version: string }> {
+  const entry = (await readdir(`/${SYSTEM_DIST_PACKAGES}`)).find((e) => e.startsWith(`${name}-`) && /\.(dist|egg)-info$/.test(e));
+  assert.ok(entry, `no ${name} metadata in /${SYSTEM_DIST_PACKAGES} (is its Debian package installed?)`);
+  const metadataPath = `${SYSTEM_DIST_PACKAGES}/${entry}/${entry.endsWith('.dist-info') ? 'METADATA' : 'PKG-INFO'}`;
+  const owner = run('dpkg-query', ['-S', `/${metadataPath}`]).split(':')[0]!;
+  const version = run('/usr/bin/python3', ['-c', `from importlib.metadata import version; print(version(${JSON.stringify(name)}))`]).trim();
+  return { metadataPath, dpkgList: `var/lib/dpkg/info/${owner}.list`, version };
+}
+
+/** This machine's os-release as the shell reads it. */
+export function systemOsRelease(): { id: string; versionId: string; prettyName: string } {
+  const [id, versionId, prettyName] = run('bash', ['-c', '. /usr/lib/os-release && printf "%s\\n%s\\n%s" "$ID" "$VERSION_ID" "$PRETTY_NAME"']).split('\n');
+  return { id: id!, versionId: versionId!, prettyName: prettyName! };
 }

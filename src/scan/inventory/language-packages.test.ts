@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { testImage } from '../../../test/helpers/test-image.ts';
-import { FIXTURES, inventoryOf, run, summary, tempDir } from './inventory-test-kit.ts';
+import { FIXTURES, inventoryOf, run, summary, SYSTEM_DIST_PACKAGES, systemPythonDistribution, tempDir } from './inventory-test-kit.ts';
 
 describe('language package inventory', () => {
   it('reads a real npm install: lockfile, hidden lockfile and package.json merged into one package', async () => {
@@ -33,23 +33,25 @@ describe('language package inventory', () => {
   });
 
   it("reads this machine's Python dist-info and egg-info metadata with PEP 503 purls", async () => {
-    const base = 'usr/lib/python3/dist-packages';
+    const [yaml, jwt, gobject] = await Promise.all(['PyYAML', 'PyJWT', 'PyGObject'].map(systemPythonDistribution));
+    // distutils wrote egg-info as a single file holding the PKG-INFO text: PyGObject's goes in that form.
+    const bareEggInfo = `${SYSTEM_DIST_PACKAGES}/PyGObject-${gobject!.version}.egg-info`;
     const inventory = await inventoryOf(
       testImage().layer({
-        [`${base}/PyYAML-6.0.dist-info/METADATA`]: await readFile(`/${base}/PyYAML-6.0.dist-info/METADATA`),
-        [`${base}/PyJWT-2.6.0.egg-info/PKG-INFO`]: await readFile(`/${base}/PyJWT-2.6.0.egg-info/PKG-INFO`),
-        // distutils wrote egg-info as a single file; the content is the same PKG-INFO.
-        [`${base}/PyGObject-3.42.2.egg-info`]: await readFile(`/${base}/PyGObject-3.42.2.egg-info/PKG-INFO`),
+        [yaml!.metadataPath]: await readFile(`/${yaml!.metadataPath}`),
+        [jwt!.metadataPath]: await readFile(`/${jwt!.metadataPath}`),
+        [bareEggInfo]: await readFile(`/${gobject!.metadataPath}`),
       }),
     );
     assert.deepEqual(
-      inventory.packages.map((p) => [p.name, p.version, p.purl, p.licenses]),
+      inventory.packages.map((p) => [p.name, p.version, p.purl, p.locations[0]!.path]),
       [
-        ['PyGObject', '3.42.2', 'pkg:pypi/pygobject@3.42.2', ['GNU LGPL']],
-        ['PyJWT', '2.6.0', 'pkg:pypi/pyjwt@2.6.0', ['MIT']],
-        ['PyYAML', '6.0', 'pkg:pypi/pyyaml@6.0', ['MIT']],
+        ['PyGObject', gobject!.version, `pkg:pypi/pygobject@${gobject!.version}`, bareEggInfo],
+        ['PyJWT', jwt!.version, `pkg:pypi/pyjwt@${jwt!.version}`, jwt!.metadataPath],
+        ['PyYAML', yaml!.version, `pkg:pypi/pyyaml@${yaml!.version}`, yaml!.metadataPath],
       ],
     );
+    assert.deepEqual(inventory.packages[2]!.licenses, ['MIT']);
   });
 
   it('reads the build info of a Go binary compiled here, with a replaced dependency and the standard library', async () => {

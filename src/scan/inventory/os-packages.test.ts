@@ -5,23 +5,21 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { testImage, whiteout } from '../../../test/helpers/test-image.ts';
 import type { Package } from './inventory.ts';
-import { FIXTURES, inventoryOf, run, summary, tempDir } from './inventory-test-kit.ts';
-
-const DIST_PACKAGES = 'usr/lib/python3/dist-packages';
+import { FIXTURES, inventoryOf, run, summary, systemOsRelease, systemPythonDistribution, tempDir } from './inventory-test-kit.ts';
 
 describe('OS package inventory', () => {
   it("reads this machine's dpkg status with source packages exactly as dpkg-query reports them", async () => {
     const status = await readFile('/var/lib/dpkg/status');
     const osRelease = await readFile('/usr/lib/os-release');
-    const yamlList = await readFile('/var/lib/dpkg/info/python3-yaml.list');
-    const yamlMetadata = await readFile(`/${DIST_PACKAGES}/PyYAML-6.0.dist-info/METADATA`);
-    const cryptoMetadata = await readFile(`/${DIST_PACKAGES}/cryptography-38.0.4.dist-info/METADATA`);
+    const yaml = await systemPythonDistribution('PyYAML');
+    const crypto = await systemPythonDistribution('cryptography');
     const inventory = await inventoryOf(
       testImage()
         .layer({ 'usr/lib/os-release': osRelease, 'etc/os-release': { type: 'symlink', target: '../usr/lib/os-release' }, 'var/lib/dpkg/status': status })
-        .layer({ 'var/lib/dpkg/info/python3-yaml.list': yamlList, [`${DIST_PACKAGES}/PyYAML-6.0.dist-info/METADATA`]: yamlMetadata, [`${DIST_PACKAGES}/cryptography-38.0.4.dist-info/METADATA`]: cryptoMetadata }),
+        .layer({ [yaml.dpkgList]: await readFile(`/${yaml.dpkgList}`), [yaml.metadataPath]: await readFile(`/${yaml.metadataPath}`), [crypto.metadataPath]: await readFile(`/${crypto.metadataPath}`) }),
     );
-    assert.deepEqual(inventory.os, { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', family: 'debian' });
+    const system = systemOsRelease();
+    assert.deepEqual(inventory.os, { ...system, family: 'debian' });
 
     const expected = run('dpkg-query', ['-W', '-f', '${db:Status-Abbrev}\t${Package}\t${Version}\t${source:Package}\t${source:Version}\t${Architecture}\n'])
       .split('\n')
@@ -33,10 +31,10 @@ describe('OS package inventory', () => {
     assert.ok(deb.length > 100);
     assert.ok(deb.every((p) => p.locations.length === 1 && p.locations[0]!.path === 'var/lib/dpkg/status' && p.locations[0]!.layer === 0));
     const bash = deb.find((p) => p.name === 'bash')!;
-    assert.equal(bash.purl, `pkg:deb/debian/bash@${encodeURIComponent(bash.version)}?arch=amd64&distro=debian-12`);
+    assert.equal(bash.purl, `pkg:deb/debian/bash@${encodeURIComponent(bash.version)}?arch=amd64&distro=debian-${system.versionId}`);
 
     // python3-yaml's dist-info belongs to dpkg; cryptography's list is not in the image, so pip-style it counts.
-    assert.deepEqual(summary(inventory.packages.filter((p) => p.ecosystem === 'pypi')), ['pypi cryptography 38.0.4']);
+    assert.deepEqual(summary(inventory.packages.filter((p) => p.ecosystem === 'pypi')), [`pypi cryptography ${crypto.version}`]);
   });
 
   it('reads distroless status.d entries: binNMU and epoch handling, Source with its own version, whiteouts', async () => {
