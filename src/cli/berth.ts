@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnalyzeCommand } from './analyze.command.ts';
 import { registerLintCommand } from './lint.command.ts';
 import { registerManagementCommands } from './management-commands.ts';
 import { registerRegistryCommands } from './registry-commands.ts';
@@ -16,6 +17,7 @@ const program = new Command()
 
 registerServeCommand(program);
 registerRegistryCommands(program);
+registerAnalyzeCommand(program);
 registerKeygenCommand(program);
 registerSignCommand(program);
 registerVerifyCommand(program);

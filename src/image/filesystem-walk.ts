@@ -81,9 +81,20 @@ export interface WalkOptions {
   maxTotalContentBytes?: number;
   /** Hash every regular file (FileRecord.sha256), for finding duplicate content. */
   hashContent?: boolean;
+  /**
+   * Asked for each regular file as it streams by, every version (including ones a later layer overwrites or
+   * deletes): a scanner returned sees the content in order, then `end` with the sha256 when hashContent is on.
+   */
+  scanFile?: (path: string, file: { layer: number; sizeBytes: number }) => FileScanner | undefined;
   onIssue?: (issue: WalkIssue) => void;
   /** Called after each layer, for progress. */
   onLayer?: (layer: LayerWalk) => void;
+}
+
+/** Sees one file version's content (see WalkOptions.scanFile). */
+export interface FileScanner {
+  update(chunk: Buffer): void;
+  end(sha256: string | undefined): void;
 }
 
 export const MAX_ISSUES = 1000;
@@ -180,15 +191,21 @@ async function consumeContent(entry: LayerEntry, data: NodeData, capture: Conten
   if (isWanted && !canCapture) {
     report({ kind: 'content-too-large', path: entry.path, message: `${entry.path} (${entry.sizeBytes} bytes) is over the content capture limits; not captured` });
   }
+  const scanner = opts.scanFile?.(entry.path, { layer: data.layer, sizeBytes: entry.sizeBytes });
   if (canCapture) {
     const bytes = await entry.read(entry.sizeBytes);
     capture.keep(entry.path, bytes);
     if (opts.hashContent) data.sha256 = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  } else if (opts.hashContent) {
-    const hash = createHash('sha256');
-    for await (const chunk of entry.content()) hash.update(chunk);
-    data.sha256 = `sha256:${hash.digest('hex')}`;
+    scanner?.update(bytes);
+  } else if (opts.hashContent || scanner) {
+    const hash = opts.hashContent ? createHash('sha256') : undefined;
+    for await (const chunk of entry.content()) {
+      hash?.update(chunk);
+      scanner?.update(chunk);
+    }
+    if (hash) data.sha256 = `sha256:${hash.digest('hex')}`;
   }
+  scanner?.end(data.sha256);
 }
 
 /** Captured file contents, replaced and dropped as later layers change those paths. */

@@ -49,6 +49,14 @@ export interface ImageRunConfig {
   WorkingDir?: string;
   User?: string;
   Labels?: Record<string, string>;
+  Healthcheck?: { Test: string[]; Interval?: number };
+}
+
+/** One line of the image config's history (`empty_layer` lines made no layer: ENV, CMD, ...). */
+export interface HistoryLine {
+  created_by: string;
+  empty_layer?: boolean;
+  comment?: string;
 }
 
 export interface Descriptor {
@@ -248,6 +256,7 @@ export class TestImageBuilder {
   private runConfig: ImageRunConfig = {};
   private imagePlatform: Platform = { os: 'linux', architecture: 'amd64' };
   private manifestAnnotations: Record<string, string> | undefined;
+  private historyLines: HistoryLine[] | undefined;
 
   /** Adds a layer holding exactly `files`; later layers sit above earlier ones. */
   layer(files: LayerFiles, opts: LayerOptions = {}): this {
@@ -263,6 +272,12 @@ export class TestImageBuilder {
   /** Merges into the image config's `config` section (Env, Cmd, Labels, ...). */
   config(config: ImageRunConfig): this {
     this.runConfig = { ...this.runConfig, ...config };
+    return this;
+  }
+
+  /** The config's history as given (default: one `test-image layer <i>` line per layer). */
+  history(lines: HistoryLine[]): this {
+    this.historyLines = lines;
     return this;
   }
 
@@ -289,7 +304,9 @@ export class TestImageBuilder {
         ...this.imagePlatform,
         config: this.runConfig,
         rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-        history: layers.map((_, i) => ({ created: FIXED_CREATED, created_by: `test-image layer ${i}` })),
+        history: this.historyLines
+          ? this.historyLines.map((h) => ({ created: FIXED_CREATED, ...h }))
+          : layers.map((_, i) => ({ created: FIXED_CREATED, created_by: `test-image layer ${i}` })),
       }),
     );
     const config = { mediaType: OCI_CONFIG, digest: await writeBlob(dir, configBytes), size: configBytes.length, bytes: configBytes };
