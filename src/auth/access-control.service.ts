@@ -114,7 +114,10 @@ export class AccessControlService implements AccessControl {
   /** Whether the system's IP rules (and the project's and robot's, when given) admit the caller's address. */
   async addressAllowed(ctx: CallerContext, project: string | undefined, principal: ResolvedPrincipal): Promise<boolean> {
     const levels: { level: string; rules: IpRuleList }[] = [{ level: 'system', rules: await this.rulesOf('system', '') }];
-    if (project !== undefined) levels.push({ level: 'project', rules: await this.rulesOf('project', project) });
+    // Project rules bind the project's members and robots, not system administrators, who must always be able
+    // to repair a project's rules; system rules bind everyone (adding one that shuts out its author is refused).
+    const isAdmin = principal.kind === 'user' && principal.isAdmin;
+    if (project !== undefined && !isAdmin) levels.push({ level: 'project', rules: await this.rulesOf('project', project) });
     if (principal.kind === 'robot') levels.push({ level: 'robot', rules: await this.rulesOf('robot', principal.id) });
     if (levels.every((l) => l.rules.allow.length === 0 && l.rules.deny.length === 0)) return true;
     const ip = parseIp(ctx.sourceIp);

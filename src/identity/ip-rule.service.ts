@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseCidr } from '../auth/ip-rules.ts';
+import { evaluateIpRules, parseCidr, parseCidrList, parseIp } from '../auth/ip-rules.ts';
+import { BerthError } from '../errors/berth-error.ts';
 import type { IpRuleRecord, IpRuleRepo, IpRuleScope } from '../meta/identity-store.ts';
 import { afterChange, isoTime, type Actor, type ChangeEffects } from './identity-context.ts';
 import { pageArray, type ListQuery, type Paged } from './list-page.ts';
@@ -32,7 +33,10 @@ export class IpRuleService {
     return pageArray((await this.deps.ipRules.list(target.scope, target.scopeId)).map(toView), (r) => r.id, query);
   }
 
-  /** Throws BAD_REQUEST for a malformed CIDR. */
+  /**
+   * Throws BAD_REQUEST for a malformed CIDR, CONFLICT for a system rule that would shut out the caller's own
+   * address (system rules bind administrators too, so such a rule could never be removed from there).
+   */
   async add(actor: Actor, target: IpRuleTarget, raw: unknown): Promise<IpRuleView> {
     const input = parseInput(AddIpRuleBody, raw);
     let cidr: string;
@@ -41,9 +45,24 @@ export class IpRuleService {
     } catch (err) {
       throw badField('body.cidr', (err as Error).message);
     }
+    if (target.scope === 'system') await this.refuseSelfLockout(actor, { effect: input.effect, cidr });
     const rule = await this.deps.ipRules.add({ scope: target.scope, scopeId: target.scopeId, effect: input.effect, cidr });
     afterChange(this.deps.fx, actor, { action: 'ip-rule.add', project: target.project, detail: { scope: target.scope, target: target.label, effect: rule.effect, cidr } });
     return toView(rule);
+  }
+
+  private async refuseSelfLockout(actor: Actor, rule: { effect: 'allow' | 'deny'; cidr: string }): Promise<void> {
+    const ip = actor.sourceIp === null ? undefined : parseIp(actor.sourceIp);
+    if (ip === undefined) return;
+    const current = await this.deps.ipRules.list('system', '');
+    const toRules = (effect: 'allow' | 'deny') => [...current.filter((r) => r.effect === effect).map((r) => r.cidr), ...(rule.effect === effect ? [rule.cidr] : [])];
+    const rules = { allow: parseCidrList(toRules('allow')), deny: parseCidrList(toRules('deny')) };
+    if (!evaluateIpRules([{ level: 'system', rules }], ip).allowed) {
+      throw new BerthError('CONFLICT', {
+        message: `this ${rule.effect} rule would shut out your own address ${actor.sourceIp}: add an allow rule for it first`,
+        detail: { cidr: rule.cidr, sourceIp: actor.sourceIp },
+      });
+    }
   }
 
   /** Throws RESOURCE_UNKNOWN when `id` is not a rule of this target. */

@@ -105,19 +105,24 @@ describe('alerts, IP rules on the REST API, and the password change under the lo
 
   it('IP rules apply to /api/v1: project rules on project routes, robot rules for robots, system rules everywhere', async () => {
     const from2 = (path: string, authorization: string | undefined = admin) => send(`${berth.url}/api/v1${path}`, { localAddress: '127.0.0.2', ...(authorization ? { authorization } : {}) });
-    assert.equal((await from2('/projects/fenced')).status, 200, 'no rule yet');
+    await ok('/users', { method: 'POST', json: { username: 'fence-owner', password: 'fence-owner-password-1' } }, 201);
+    await ok('/projects/fenced/members', { method: 'POST', json: { user: 'fence-owner', role: 'owner' } }, 201);
+    const owner = basic('fence-owner', 'fence-owner-password-1');
+    assert.equal((await from2('/projects/fenced', owner)).status, 200, 'no rule yet');
 
     const projectRule = (await ok('/projects/fenced/ip-rules', { method: 'POST', json: { effect: 'deny', cidr: '127.0.0.2/32' } }, 201)).body;
-    const fenced = await from2('/projects/fenced');
+    const fenced = await from2('/projects/fenced', owner);
     assert.equal(fenced.status, 403);
     assert.equal(fenced.body.code, 'DENIED');
     assert.match(String(fenced.headers['content-type']), /^application\/problem\+json/);
-    assert.equal((await from2('/projects/fenced/members')).status, 403);
-    assert.equal((await from2('/projects/open')).status, 200, 'another project is not fenced');
-    assert.equal((await from2('/me')).status, 200, 'routes outside the project are not fenced');
-    assert.equal((await api('/projects/fenced')).status, 200, 'other addresses pass');
-    await ok(`/projects/fenced/ip-rules/${projectRule.id}`, { method: 'DELETE' }, 204);
-    assert.equal((await from2('/projects/fenced')).status, 200, 'rule removed');
+    assert.equal((await from2('/projects/fenced/members', owner)).status, 403);
+    assert.equal((await from2('/projects/open', owner)).status, 200, 'another project is not fenced');
+    assert.equal((await from2('/me', owner)).status, 200, 'routes outside the project are not fenced');
+    assert.equal((await send(`${berth.url}/api/v1/projects/fenced`, { authorization: owner })).status, 200, 'other addresses pass');
+    // Project rules never bind system administrators, so an admin can always repair them from anywhere.
+    assert.equal((await from2('/projects/fenced')).status, 200, 'the admin is not fenced by project rules');
+    await send(`${berth.url}/api/v1/projects/fenced/ip-rules/${projectRule.id as string}`, { method: 'DELETE', localAddress: '127.0.0.2', authorization: admin });
+    assert.equal((await from2('/projects/fenced', owner)).status, 200, 'rule removed (by the admin, from the fenced address)');
 
     const robot = (await ok('/projects/fenced/robots', { method: 'POST', json: { name: 'ci', permissions: [{ pattern: 'fenced/**', actions: ['pull'] }] } }, 201)).body;
     const robotAuth = basic(robot.name, robot.secret);
@@ -126,6 +131,8 @@ describe('alerts, IP rules on the REST API, and the password change under the lo
     assert.equal((await send(`${berth.url}/api/v1/me`, { authorization: robotAuth })).status, 200);
     assert.equal((await from2('/me')).status, 200, 'robot rules bind only the robot');
 
+    const lockout = await from2('/ip-rules', admin).then(() => send(`${berth.url}/api/v1/ip-rules`, { method: 'POST', localAddress: '127.0.0.2', authorization: admin, json: { effect: 'deny', cidr: '127.0.0.0/8' } }));
+    assert.equal(lockout.status, 409, 'a system rule that would shut out its author is refused');
     const systemRule = (await ok('/ip-rules', { method: 'POST', json: { effect: 'deny', cidr: '127.0.0.2/32' } }, 201)).body;
     for (const [path, auth] of [['/me', admin], ['/users', admin], ['/projects/open', admin], ['/openapi.json', undefined]] as const) {
       const res = await from2(path, auth);
