@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { analysisText, fileTreeText } from '../analyze/analysis-text.ts';
+import { analysisText, fileTreeText } from './analysis-text.ts';
 import { analyzeImage } from '../analyze/analyze-image.ts';
 import type { AnalysisProgress } from '../analyze/analysis.types.ts';
 import { parseSourceReference } from '../analyze/source-reference.ts';

@@ -1,5 +1,5 @@
-import { formatBytes, formatTable } from '../cli/output.ts';
-import type { Advice, FinalFile, ImageAnalysis, PlatformImageAnalysis } from './analysis.types.ts';
+import { formatBytes, formatTable } from './output.ts';
+import type { Advice, FinalFile, ImageAnalysis, PlatformImageAnalysis } from '../analyze/analysis.types.ts';
 
 const MAX_EVIDENCE_SHOWN = 5;
 const CREATED_BY_WIDTH = 70;
