@@ -118,7 +118,8 @@ describe('berth audit list, export and verify', { timeout: 1_200_000 }, () => {
     assert.match(good.stdout, /^Audit chain verified: \d+ events/);
     const goodJson = jsonOf(ok(await runBerth(['audit', 'verify', '--json'], { env: admin })));
     assert.equal(goodJson.ok, true);
-    assert.ok((goodJson.checked as number) > 8);
+    // The tamper step below edits seq 4, so the chain must reach past it.
+    assert.ok((goodJson.checked as number) > 4, JSON.stringify(goodJson));
 
     await flush();
     // Someone with database access rewrites who did something.
