@@ -95,7 +95,7 @@ async function launch(name: BenchServer['name'], cmd: string, args: string[], op
 }
 
 /** The node flags of `npm start` (package.json), so the benchmark measures what users run. */
-export const BERTH_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
+export const BERTH_NODE_FLAGS = ['--max-semi-space-size=8', '--enable-source-maps'];
 
 /** Berth from this checkout, access log off (level warn) as the reference runs with its access log off. */
 export async function startBerth(opts: ServerOptions): Promise<BenchServer> {

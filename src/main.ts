@@ -9,7 +9,6 @@ import { buildHttpServer } from './http/server.ts';
 import { parseCidrList } from './auth/ip-rules.ts';
 import { createIdentityServices } from './identity/identity-services.ts';
 import { createLogger, type Logger } from './log/logger.ts';
-import { postgresDialect } from './meta/dialects/postgres.dialect.ts';
 import { sqliteDialect } from './meta/dialects/sqlite.dialect.ts';
 import type { MetaDialect } from './meta/dialects/dialect.ts';
 import { openMetaStore, type MetaStore } from './meta/meta-store.ts';
@@ -55,13 +54,16 @@ const SHUTDOWN_GRACE_MS = 8_000;
 const AUDIT_CLOSE_TIMEOUT_MS = 10_000;
 
 /** The composition root: the only place that names concrete drivers. */
-function metadataDialect(config: Config): MetaDialect {
+async function metadataDialect(config: Config): Promise<MetaDialect> {
   const meta = config.metadata;
   switch (meta.driver) {
     case 'sqlite':
       return sqliteDialect({ path: resolve(meta.path ?? resolve(config.data, 'berth.db')) });
-    case 'postgres':
+    case 'postgres': {
+      // Loaded only when configured: an embedded install never pays for the PostgreSQL client.
+      const { postgresDialect } = await import('./meta/dialects/postgres.dialect.ts');
       return postgresDialect({ url: meta.url, poolSize: meta.poolSize });
+    }
   }
 }
 
@@ -82,7 +84,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const log = opts.log ?? createLogger(config.log.level);
   const now = Date.now;
   const driver = await blobDriver(config);
-  const meta: MetaStore = await openMetaStore(metadataDialect(config), now);
+  const meta: MetaStore = await openMetaStore(await metadataDialect(config), now);
 
   let auth: AuthServices;
   try {
@@ -194,6 +196,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
           clearTimeout(cutStragglers);
         }
         await auditRetention.stop();
+        auth.pullAudit.closeAll();
         await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
         stopAlerts();
         await meta.close();

@@ -118,12 +118,15 @@ class RuleState {
       window.buckets.shift();
       window.total -= window.counts.shift()!;
     }
-    if (window.buckets.at(-1) === bucket) window.counts[window.counts.length - 1]!++;
+    // A coalesced event stands for itself plus the identical ones it counts (see repeat-coalescer.ts).
+    const repeats = event.detail?.repeats;
+    const weight = 1 + (typeof repeats === 'number' && repeats > 0 ? repeats : 0);
+    if (window.buckets.at(-1) === bucket) window.counts[window.counts.length - 1]! += weight;
     else {
       window.buckets.push(bucket);
-      window.counts.push(1);
+      window.counts.push(weight);
     }
-    window.total++;
+    window.total += weight;
 
     if (window.total <= rule.threshold || nowMs < window.quietUntilMs) return undefined;
     window.quietUntilMs = nowMs + this.cooldownMs;

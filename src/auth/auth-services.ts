@@ -1,4 +1,5 @@
 import { AuditWriter } from '../audit/audit-writer.ts';
+import { DEFAULT_REPEAT_COALESCING, RepeatCoalescer } from '../audit/repeat-coalescer.ts';
 import type { Config } from '../config/config.schema.ts';
 import type { Logger } from '../log/logger.ts';
 import type { IdentityStore } from '../meta/identity-store.ts';
@@ -19,6 +20,8 @@ export interface AuthServices {
   access: AccessControlService;
   gate: RegistryGate;
   audit: AuditWriter;
+  /** The gate's pull events go through it (repeats counted, not each written); close it before `audit`. */
+  pullAudit: RepeatCoalescer;
   tokenEndpoint: TokenRoutesDeps;
 }
 
@@ -64,8 +67,9 @@ export async function createAuthServices(deps: {
     now,
     selfServiceProjects: auth.selfServiceProjects,
   });
+  const pullAudit = new RepeatCoalescer(audit, DEFAULT_REPEAT_COALESCING, now);
   const gate = new RegistryGate(
-    { authentication, access, projects: store.projects, members: store.members, audit, log, now },
+    { authentication, access, projects: store.projects, members: store.members, audit: pullAudit, log, now },
     { isEnabled: auth.enabled, service: auth.service, trustedProxies: parseCidrList(auth.trustedProxies) },
   );
 
@@ -78,6 +82,7 @@ export async function createAuthServices(deps: {
     access,
     gate,
     audit,
+    pullAudit,
     tokenEndpoint: { gate, authentication, access, tokens, refreshTokens, audit, service: auth.service, tokenTtlSec: Math.round(auth.tokenTtl / 1000), now },
   };
 }

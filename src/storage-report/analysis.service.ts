@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { analyzeImage } from '../analyze/analyze-image.ts';
 import { ANALYSIS_SCHEMA_VERSION, type ImageAnalysis } from '../analyze/analysis.types.ts';
 import { projectOf } from '../auth/policy.ts';
 import { isBerthError } from '../errors/berth-error.ts';
@@ -110,6 +109,8 @@ export class AnalysisService {
     // Bound to the digest, not the tag: a tag moved meanwhile must not mix two images into one result.
     const source = new BerthStorageSource(this.deps.image, repo, { kind: 'digest', digest });
     const scope = { projects: [...new Set([projectOf(repo), ...(await this.publicProjects())])] };
+    // The engine (and its tar/zstd libraries) loads on the first analysis, not with every server.
+    const { analyzeImage } = await import('../analyze/analyze-image.ts');
     const analysis: ImageAnalysis = await analyzeImage(source, { ...(choice ? { platform: choice } : {}), baseCatalog: new StoredBaseCatalog(this.deps.storage, scope) });
     const row: CachedAnalysis = {
       digest,
