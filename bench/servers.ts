@@ -50,13 +50,14 @@ async function waitReady(url: string, child: ChildProcess, logPath: string, time
     try {
       const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
-      if (res.status === 200) return;
+      // 401 is a registry that is up and wants credentials (Berth with --auth).
+      if (res.status === 200 || res.status === 401) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${url}: no 200 from /v2/ within ${timeoutMs / 1000} s; see ${logPath}`);
+  throw new Error(`${url}: no answer from /v2/ within ${timeoutMs / 1000} s; see ${logPath}`);
 }
 
 async function launch(name: BenchServer['name'], cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; url: string; workDir: string }): Promise<BenchServer> {
