@@ -63,7 +63,7 @@ describe('RepeatCoalescer', () => {
   });
 
   it('alert rules count a coalesced event with its repeats', () => {
-    const engine = new AlertEngine({ rules: [{ name: 'pull-burst', action: 'registry.pull', threshold: 100, windowMinutes: 10, per: 'actor' }] });
+    const engine = new AlertEngine({ rules: [{ name: 'pull-burst', action: 'registry.pull', threshold: 100, windowMinutes: 10, per: 'actor' }], maxKeysPerRule: 1000 });
     assert.equal(engine.observe(pull(1_000)).length, 0);
     const fired = engine.observe(pull(2_000, { detail: { repeats: 150, firstAt: 1_000 } }));
     assert.equal(fired.length, 1);
