@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { raceProcesses } from '../../test/helpers/process-race.ts';
@@ -9,18 +7,11 @@ import { assertChain, scanAll } from './identity-store.contract-audit.ts';
 import { describeIdentityStore } from './identity-store.contract.ts';
 import type { AuditEvent } from './identity-store.ts';
 import { openMetaStore } from './meta-store.ts';
+import { sqliteStores } from '../../test/helpers/sqlite-stores.ts';
 
-const root = await mkdtemp(join(tmpdir(), 'berth-identity-sqlite-'));
-after(() => rm(root, { recursive: true, force: true }));
-let count = 0;
+const { root, make } = await sqliteStores('berth-identity-sqlite-');
 
-describeIdentityStore('sqlite', async () => {
-  const dir = join(root, `db-${++count}`);
-  return {
-    open: () => openMetaStore(sqliteDialect({ path: join(dir, 'berth.db') })),
-    destroy: () => rm(dir, { recursive: true, force: true }),
-  };
-});
+describeIdentityStore('sqlite', make);
 
 /**
  * For raceProcesses: opens the store on `path`, then, released, appends `total` audit events in concurrent

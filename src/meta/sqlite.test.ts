@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { digestOf } from '../oci/digest.ts';
 import { parseRepoName } from '../oci/names.ts';
 import { sqliteDialect } from './dialects/sqlite.dialect.ts';
 import { describeMetaStore } from './meta-store.contract.ts';
 import { openMetaStore } from './meta-store.ts';
+import { sqliteStores } from '../../test/helpers/sqlite-stores.ts';
 
-const root = await mkdtemp(join(tmpdir(), 'berth-sqlite-'));
-after(() => rm(root, { recursive: true, force: true }));
-let count = 0;
+const { root, make } = await sqliteStores('berth-sqlite-');
 
-describeMetaStore('sqlite', async () => {
-  const dir = join(root, `db-${++count}`);
-  return {
-    open: () => openMetaStore(sqliteDialect({ path: join(dir, 'berth.db') })),
-    destroy: () => rm(dir, { recursive: true, force: true }),
-  };
-});
+describeMetaStore('sqlite', make);
 
 /**
  * A process that loads the store, says "ready", waits for "go" on stdin, then opens `path` (running the
