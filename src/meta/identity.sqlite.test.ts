@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { raceProcesses } from '../../test/helpers/process-race.ts';
 import { sqliteDialect } from './dialects/sqlite.dialect.ts';
 import { assertChain, scanAll } from './identity-store.contract-audit.ts';
