@@ -1,37 +1,25 @@
+import { APK_INSTALLED_PATH } from '../scan/inventory/apk.cataloger.ts';
+import { parseControlParagraphs } from '../scan/inventory/control-file.ts';
+import { DPKG_STATUS_PATH, isDpkgStatusFile, isInstalledParagraph } from '../scan/inventory/dpkg.cataloger.ts';
 import type { InstalledPackage, PackageInventory } from './analysis.types.ts';
 
-/** Package databases read from the final filesystem (the walk captures exactly these paths). */
-export const DPKG_STATUS = 'var/lib/dpkg/status';
-/** Distroless images list one dpkg paragraph per file here instead of one status file. */
-export const DPKG_STATUS_DIR = 'var/lib/dpkg/status.d/';
-export const APK_INSTALLED = 'lib/apk/db/installed';
-
+/**
+ * The analyzer's view of the OS package databases: names, versions and installed sizes (for size advice).
+ * The formats and what counts as installed are the scanner's inventory code (src/scan/inventory), so both
+ * read dpkg and apk databases the same way; the scanner's catalogers add sources, purls and file ownership.
+ */
 export function isPackageDbPath(path: string): boolean {
-  return path === DPKG_STATUS || path === APK_INSTALLED || (path.startsWith(DPKG_STATUS_DIR) && !path.endsWith('.md5sums'));
+  return path === APK_INSTALLED_PATH || isDpkgStatusFile(path);
 }
 
-/** Paragraphs of `Field: value` lines (continuation lines start with a space), as dpkg writes them. */
-function dpkgParagraphs(text: string): Array<Record<string, string>> {
-  return text
-    .split(/\n\s*\n/)
-    .map((block) => {
-      const fields: Record<string, string> = {};
-      for (const line of block.split('\n')) {
-        const m = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
-        if (m) fields[m[1]!] = m[2]!;
-      }
-      return fields;
-    })
-    .filter((f) => f.Package !== undefined);
-}
-
-/** Installed packages of a dpkg status text; Installed-Size is KiB. Packages not "installed" are left out. */
-export function parseDpkgStatus(text: string): InstalledPackage[] {
-  return dpkgParagraphs(text)
-    .filter((f) => f.Status === undefined || /\binstalled$/.test(f.Status))
-    .map((f) => {
-      const kib = Number(f['Installed-Size']);
-      return { name: f.Package!, version: f.Version ?? null, sizeBytes: Number.isFinite(kib) && f['Installed-Size'] !== undefined ? kib * 1024 : null };
+/** Installed packages of a dpkg status text (`isStatusD` for a distroless entry); Installed-Size is KiB. */
+export function parseDpkgStatus(text: string, isStatusD = false): InstalledPackage[] {
+  return parseControlParagraphs(text)
+    .filter((fields) => fields.has('Package') && isInstalledParagraph(fields, isStatusD))
+    .map((fields) => {
+      const size = fields.get('Installed-Size');
+      const kib = Number(size);
+      return { name: fields.get('Package')!, version: fields.get('Version') ?? null, sizeBytes: size !== undefined && Number.isFinite(kib) ? kib * 1024 : null };
     });
 }
 
@@ -50,11 +38,11 @@ export function parseApkInstalled(text: string): InstalledPackage[] {
 
 /** The inventory from captured package database contents (keys are final-filesystem paths). */
 export function packageInventory(contents: ReadonlyMap<string, Buffer>): PackageInventory {
-  const apk = contents.get(APK_INSTALLED);
+  const apk = contents.get(APK_INSTALLED_PATH);
   if (apk) return { manager: 'apk', packages: parseApkInstalled(apk.toString('utf8')) };
-  const texts = [...contents].filter(([path]) => path === DPKG_STATUS || path.startsWith(DPKG_STATUS_DIR)).map(([, bytes]) => bytes.toString('utf8'));
-  if (texts.length === 0) return { manager: null, packages: [] };
+  const statuses = [...contents].filter(([path]) => isDpkgStatusFile(path));
+  if (statuses.length === 0) return { manager: null, packages: [] };
   const byName = new Map<string, InstalledPackage>();
-  for (const text of texts) for (const p of parseDpkgStatus(text)) byName.set(p.name, p);
+  for (const [path, bytes] of statuses) for (const p of parseDpkgStatus(bytes.toString('utf8'), path !== DPKG_STATUS_PATH)) byName.set(p.name, p);
   return { manager: 'dpkg', packages: [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) };
 }

@@ -54,22 +54,7 @@ export interface AuditScope {
 
 const EXPORT_BATCH = 500;
 
-const toView = (e: AuditEvent): AuditEventView => ({
-  seq: e.seq,
-  at: isoTime(e.at),
-  actorKind: e.actorKind,
-  actorName: e.actorName,
-  sourceIp: e.sourceIp,
-  action: e.action,
-  project: e.project,
-  repository: e.repository,
-  reference: e.reference,
-  digest: e.digest,
-  result: e.result,
-  detail: e.detail,
-  prevHash: e.prevHash,
-  hash: e.hash,
-});
+const toView = (e: AuditEvent): AuditEventView => ({ ...e, at: isoTime(e.at) });
 
 /** Reading the audit trail: filtered pages, filtered exports, chain verification. Read-only; safe concurrently. */
 export class AuditQueryService {

@@ -38,9 +38,15 @@ function isInstalled(status: string): boolean {
 }
 
 /**
- * Packages of a dpkg status file or a distroless `status.d/` entry. Only installed packages count (see
- * isInstalled); `status.d/` entries carry no Status field, and count unless one says otherwise.
+ * Whether a dpkg paragraph describes a package on disk: its Status says installed (see isInstalled); a
+ * distroless `status.d/` entry carries no Status field and counts unless one says otherwise.
  */
+export function isInstalledParagraph(fields: Map<string, string>, isStatusD: boolean): boolean {
+  const status = fields.get('Status');
+  return status === undefined ? isStatusD : isInstalled(status);
+}
+
+/** Packages of a dpkg status file or a distroless `status.d/` entry; only installed ones count. */
 export function dpkgPackages(text: string, location: PackageLocation, os: OsInfo | undefined): Package[] {
   const isStatusD = location.path !== DPKG_STATUS_PATH;
   const out: Package[] = [];
@@ -48,8 +54,7 @@ export function dpkgPackages(text: string, location: PackageLocation, os: OsInfo
     const name = fields.get('Package');
     const version = fields.get('Version');
     if (!name || !version) continue;
-    const status = fields.get('Status');
-    if (status === undefined ? !isStatusD : !isInstalled(status)) continue;
+    if (!isInstalledParagraph(fields, isStatusD)) continue;
     const arch = fields.get('Architecture');
     const source = sourceOf(fields, name, version);
     const distro = os ? `${os.id}-${os.versionId ?? ''}`.replace(/-$/, '') : undefined;
