@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ export interface BenchServer {
 }
 
 export interface ServerOptions {
-  /** The repository root (Berth is built and started as `npm start` does: see BERTH_NODE_FLAGS). */
+  /** The repository root (Berth is built and started as `npm start` does: see startNodeFlags). */
   root: string;
   /** The shared bench folder holding distribution-config.yml. */
   sharedBench: string;
@@ -95,15 +95,23 @@ async function launch(name: BenchServer['name'], cmd: string, args: string[], op
   return { name, url: opts.url, pid: child.pid!, logPath, stop: () => stop() };
 }
 
-/** The node flags of `npm start` (package.json), so the benchmark measures what users run. */
-export const BERTH_NODE_FLAGS = ['--max-semi-space-size=8', '--enable-source-maps'];
+/**
+ * The node flags `npm start` passes (read from package.json's start script, the one place they are set), so the
+ * benchmark measures what users run.
+ */
+export function startNodeFlags(root: string): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /\bnode ((?:--\S+ )*)bin\/start\.js\b/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not run "node [flags] bin/start.js": ${start}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
 
 /** Berth from this checkout, access log off (level warn) as the reference runs with its access log off. */
 export async function startBerth(opts: ServerOptions): Promise<BenchServer> {
   const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [...BERTH_NODE_FLAGS, ...opts.berthNodeArgs, 'bin/start.js', 'serve', '--listen', `127.0.0.1:${port}`, '--data', join(workDir, 'data')];
+  const args = [...startNodeFlags(opts.root), ...opts.berthNodeArgs, 'bin/start.js', 'serve', '--listen', `127.0.0.1:${port}`, '--data', join(workDir, 'data')];
   const auth = opts.auth ? { BERTH_AUTH__ADMIN_PASSWORD: opts.auth.password } : { BERTH_AUTH__ENABLED: 'false' };
   return launch('berth', process.execPath, args, { cwd: opts.root, env: { ...process.env, BERTH_LOG__LEVEL: 'warn', ...auth }, url, workDir });
 }
