@@ -48,12 +48,12 @@ export function manifestRoutes(manifests: ManifestService): V2Route[] {
     route('manifest', 'PUT', 'push', async (ctx) => {
       const ref = parseReference(decodeSegment(ctx.endpoint.reference));
       const body = await readLimitedBody(ctx.req, manifests.maxBytes);
-      const result = await manifests.put(ctx.repo, ref, contentTypeOf(ctx.req), body);
+      const result = await manifests.put(ctx.repo, ref, contentTypeOf(ctx.req), body, ctx.principal.name);
       if (result.subject) ctx.reply.header('OCI-Subject', result.subject);
       await ctx.reply.code(201).header('Location', `/v2/${ctx.repo}/manifests/${result.digest}`).header('Docker-Content-Digest', result.digest).send();
     }),
     route('manifest', 'DELETE', 'delete', async (ctx) => {
-      await manifests.delete(ctx.repo, parseReference(decodeSegment(ctx.endpoint.reference)));
+      await manifests.delete(ctx.repo, parseReference(decodeSegment(ctx.endpoint.reference)), ctx.principal.name);
       await ctx.reply.code(202).send();
     }),
   ];

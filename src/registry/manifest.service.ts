@@ -52,8 +52,11 @@ export class ManifestService {
     throw unknownManifest(ref, `manifest is ${stored.mediaType}, which the Accept header does not allow`);
   }
 
-  /** Validates and stores a manifest; `contentType` is the request's media type without parameters. */
-  async put(repo: RepoName, ref: Reference, contentType: string, content: Buffer): Promise<PutManifestResult> {
+  /**
+   * Validates and stores a manifest; `contentType` is the request's media type without parameters. `actor` is
+   * the principal's name, for the tag rules and tag history a push by tag goes through.
+   */
+  async put(repo: RepoName, ref: Reference, contentType: string, content: Buffer, actor: string): Promise<PutManifestResult> {
     if (content.length > this.deps.manifestMaxBytes) {
       throw new BerthError('MANIFEST_TOO_LARGE', { detail: { sizeBytes: content.length, maxBytes: this.deps.manifestMaxBytes } });
     }
@@ -78,8 +81,8 @@ export class ManifestService {
     return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
   }
 
-  /** By tag: removes only that tag. By digest: removes the manifest and the tags pointing at it. */
-  async delete(repo: RepoName, ref: Reference): Promise<void> {
+  /** By tag: removes only that tag. By digest: removes the manifest and the tags pointing at it. `actor` as for put. */
+  async delete(repo: RepoName, ref: Reference, actor: string): Promise<void> {
     if (ref.kind === 'tag') {
       if (!(await this.deps.meta.tags.delete(repo, ref.tag))) throw unknownManifest(ref);
       return;
