@@ -13,6 +13,7 @@ import { ManifestRepoImpl } from './manifest.repo.ts';
 import { MemberRepoImpl } from './member.repo.ts';
 import { migrateToLatest } from './migrations.ts';
 import { ProjectRepoImpl } from './project.repo.ts';
+import { PromotionGateRepoImpl, type PromotionGateRepo } from './promotion-gate.repo.ts';
 import { RepositoryRepoImpl } from './repository.repo.ts';
 import { RobotRepoImpl } from './robot.repo.ts';
 import type { Database } from './schema.ts';
@@ -140,6 +141,8 @@ export interface MetaStore extends IdentityStore {
   readonly storage: StorageStatsRepo;
   /** Cached image analyses (analysis-cache.repo.ts). */
   readonly analyses: AnalysisCacheRepo;
+  /** Promotion gates per project (promotion-gate.repo.ts). */
+  readonly promotionGates: PromotionGateRepo;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Closes connections; idempotent. */
@@ -165,6 +168,7 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     uploads: new UploadRepoImpl(db),
     storage: new StorageStatsRepoImpl(db),
     analyses: new AnalysisCacheRepoImpl(db),
+    promotionGates: new PromotionGateRepoImpl(db, now),
     users: new UserRepoImpl(db, now),
     teams: new TeamRepoImpl(db, now),
     projects: new ProjectRepoImpl(db, now),

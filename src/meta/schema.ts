@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { IdentityDatabase } from './identity-schema.ts';
+import type { PromotionDatabase } from './promotion-schema.ts';
 
 /**
  * The metadata schema. Timestamps are milliseconds since the epoch (bigint in PostgreSQL); repository and tag
@@ -80,7 +81,7 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
-export interface Database extends IdentityDatabase {
+export interface Database extends IdentityDatabase, PromotionDatabase {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;
