@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import type { RobotRecord, RobotRepo, UserRecord, UserRepo } from '../meta/identity-store.ts';
 import type { AuthenticatedCaller, Authenticator, CallerContext } from './access.ts';
 import type { ResolvedPrincipal, RobotPrincipal, UserPrincipal } from './authorizer.ts';
-import { basicCredentialsCacheKey, parseAuthorization } from './credentials.ts';
+import { authorizationCacheKey, basicCredentialsCacheKey, parseAuthorization } from './credentials.ts';
 import { parseIp, throttleBucket } from './ip-rules.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { verifyPassword, type PasswordHash } from './password.ts';
@@ -47,8 +47,8 @@ const refused = (message = 'invalid username or password') => new BerthError('UN
  * (auth.login, success or failure). Safe to call concurrently.
  */
 export class AuthenticationService implements Authenticator {
-  /** basicCredentialsCacheKey -> principal, for basicCacheTtlMs. */
-  private readonly basic = new Map<string, { principal: UserPrincipal | RobotPrincipal; untilMs: number }>();
+  /** authorizationCacheKey of a verified Basic header -> its caller, for basicCacheTtlMs. */
+  private readonly basic = new Map<string, { caller: AuthenticatedCaller & { principal: UserPrincipal | RobotPrincipal }; untilMs: number }>();
   /** Lower-cased name -> cache keys, so forget() finds a user's entries. */
   private readonly basicKeysByName = new Map<string, Set<string>>();
   private readonly principals: TtlCache<UserPrincipal | RobotPrincipal | undefined>;
@@ -64,6 +64,11 @@ export class AuthenticationService implements Authenticator {
   }
 
   async authenticate(authorization: string | string[] | undefined, ctx: CallerContext): Promise<AuthenticatedCaller> {
+    // Hot path: a Basic header verified before is recognised by its key alone, without parsing it again.
+    if (typeof authorization === 'string' && isBasicScheme(authorization)) {
+      const hit = this.cachedBasic(authorizationCacheKey(authorization));
+      if (hit) return hit;
+    }
     const credentials = parseAuthorization(authorization);
     if (!credentials) return ANONYMOUS_CALLER;
     if (credentials.scheme === 'basic') {
@@ -79,9 +84,8 @@ export class AuthenticationService implements Authenticator {
   async login(username: string, password: string, ctx: CallerContext): Promise<ResolvedPrincipal> {
     const cacheKey = basicCredentialsCacheKey(username, password);
     const nowMs = this.deps.now();
-    const hit = this.basic.get(cacheKey);
-    if (hit && nowMs < hit.untilMs && this.isUsable(hit.principal)) return hit.principal;
-    if (hit) this.dropBasic(cacheKey, hit.principal.name);
+    const hit = this.cachedBasic(cacheKey);
+    if (hit) return hit.principal;
     const flightKey = `${cacheKey}\u0000${ctx.sourceIp}`;
     let verification = this.verifying.get(flightKey);
     if (!verification) {
@@ -124,6 +128,15 @@ export class AuthenticationService implements Authenticator {
     this.principals.clear();
     this.basic.clear();
     this.basicKeysByName.clear();
+  }
+
+  /** The remembered caller for a Basic header's cache key, dropping it when expired or no longer usable. */
+  private cachedBasic(cacheKey: string): (AuthenticatedCaller & { principal: UserPrincipal | RobotPrincipal }) | undefined {
+    const hit = this.basic.get(cacheKey);
+    if (!hit) return undefined;
+    if (this.deps.now() < hit.untilMs && this.isUsable(hit.caller.principal)) return hit.caller;
+    this.dropBasic(cacheKey, hit.caller.principal.name);
+    return undefined;
   }
 
   private isUsable(principal: UserPrincipal | RobotPrincipal): boolean {
@@ -178,9 +191,9 @@ export class AuthenticationService implements Authenticator {
     if (this.deps.basicCacheTtlMs <= 0) return;
     if (this.basic.size >= BASIC_CACHE_MAX) {
       const oldest = this.basic.entries().next();
-      if (!oldest.done) this.dropBasic(oldest.value[0], oldest.value[1].principal.name);
+      if (!oldest.done) this.dropBasic(oldest.value[0], oldest.value[1].caller.principal.name);
     }
-    this.basic.set(cacheKey, { principal, untilMs: nowMs + this.deps.basicCacheTtlMs });
+    this.basic.set(cacheKey, { caller: Object.freeze({ principal, method: 'basic' as const }), untilMs: nowMs + this.deps.basicCacheTtlMs });
     const lower = principal.name.toLowerCase();
     let keys = this.basicKeysByName.get(lower);
     if (!keys) this.basicKeysByName.set(lower, (keys = new Set()));
@@ -207,6 +220,11 @@ export class AuthenticationService implements Authenticator {
       detail: { ...detail, ...(ctx.requestId ? { requestId: ctx.requestId } : {}) },
     });
   }
+}
+
+/** `Basic <credentials>`, scheme case-insensitive, as RFC 7617 allows. */
+function isBasicScheme(header: string): boolean {
+  return header.length > 6 && header.charCodeAt(5) === 32 && header.slice(0, 5).toLowerCase() === 'basic';
 }
 
 /** Whether an error from authenticate() is a refused credential (as opposed to a throttle or an outage). */

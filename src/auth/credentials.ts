@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BerthError } from '../errors/berth-error.ts';
 
 /** Credentials a request carries in its `Authorization` header. */
@@ -90,14 +90,20 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 // Per-process key: a cache key leaked from memory or a log is useless offline and across restarts.
-const CACHE_KEY_SECRET = randomBytes(32);
+const CACHE_KEY_SECRET = randomBytes(32).toString('hex');
 
 /**
- * A fixed-size key for caching a successful password verification of these Basic credentials, so argon2 does
- * not run per registry request. HMAC-SHA256 under a random per-process key: the same credentials give the
- * same key within this process only, and the key reveals nothing that helps guess the password. Pure apart
- * from that key; safe to call concurrently.
+ * A fixed-size key for caching a successful verification of an `Authorization` header value, so argon2 does not
+ * run per registry request and a repeated header skips parsing too. SHA-256 of a random per-process secret
+ * followed by the value: the same value gives the same key within this process only, and the key reveals
+ * nothing that helps guess the password (length extension is irrelevant: keys never leave the process). One
+ * native call and no crypto object per request, which matters on the hot path. Safe to call concurrently.
  */
+export function authorizationCacheKey(headerValue: string): string {
+  return hash('sha256', CACHE_KEY_SECRET + headerValue, 'base64url');
+}
+
+/** The cache key of these Basic credentials: that of the header a client sends for them. */
 export function basicCredentialsCacheKey(username: string, password: string): string {
-  return createHmac('sha256', CACHE_KEY_SECRET).update(username, 'utf8').update('\0').update(password, 'utf8').digest('base64url');
+  return authorizationCacheKey(formatBasicAuthorization(username, password));
 }
