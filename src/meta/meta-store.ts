@@ -23,6 +23,7 @@ import { TagRepoImpl } from './tag.repo.ts';
 import { TeamRepoImpl } from './team.repo.ts';
 import { UploadRepoImpl } from './upload.repo.ts';
 import { UserRepoImpl } from './user.repo.ts';
+import { VulnDbRepoImpl, type VulnDbRepo } from './vulndb.repo.ts';
 
 /** A page request: at most `n` names (all when undefined) strictly after `last`, ascending bytewise. */
 export interface Page {
@@ -141,6 +142,8 @@ export interface MetaStore extends IdentityStore {
   readonly storage: StorageStatsRepo;
   /** Cached image analyses (analysis-cache.repo.ts). */
   readonly analyses: AnalysisCacheRepo;
+  /** The vulnerability database (vulndb.repo.ts). */
+  readonly vulndb: VulnDbRepo;
   /** Promotion gates per project (promotion-gate.repo.ts). */
   readonly promotionGates: PromotionGateRepo;
   /** Resolves when the database answers. */
@@ -168,6 +171,7 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     uploads: new UploadRepoImpl(db),
     storage: new StorageStatsRepoImpl(db),
     analyses: new AnalysisCacheRepoImpl(db),
+    vulndb: new VulnDbRepoImpl(db),
     promotionGates: new PromotionGateRepoImpl(db, now),
     users: new UserRepoImpl(db, now),
     teams: new TeamRepoImpl(db, now),

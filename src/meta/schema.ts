@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { IdentityDatabase } from './identity-schema.ts';
+import type { VulnDbDatabase } from './vulndb-schema.ts';
 import type { PromotionDatabase } from './promotion-schema.ts';
 
 /**
@@ -81,7 +82,7 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
-export interface Database extends IdentityDatabase, PromotionDatabase {
+export interface Database extends IdentityDatabase, PromotionDatabase, VulnDbDatabase {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;
