@@ -136,6 +136,13 @@ export const ConfigSchema = z.strictObject({
   auth: Auth,
   audit: Audit,
   alerts: Alerts,
+  versions: z.strictObject({
+    /**
+     * Manifests that tag history points to within this window are kept by GC and retention even when untagged,
+     * so rollback and restore find them (docs/design/tag-history.md).
+     */
+    historyWindow: duration.default(30 * 86_400_000),
+  }).prefault({}),
 }).superRefine((config, ctx) => {
   if (!config.auth.enabled && !isLoopbackListen(config.listen)) {
     ctx.addIssue({ code: 'custom', path: ['auth', 'enabled'], message: `auth.enabled: false is allowed only when listening on a loopback address (listen is ${config.listen})` });

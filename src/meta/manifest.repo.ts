@@ -8,6 +8,7 @@ import { CompiledLookup } from './compiled-query.ts';
 import { ContentCache } from './content.cache.ts';
 import { ensureRepository } from './repository.repo.ts';
 import type { Database } from './schema.ts';
+import { recordTagMove, setTag, SYSTEM_PUSH, type TagChangeContext } from './tag-history.repo.ts';
 
 /** Manifest bytes kept in memory by digest (immutable, so never stale); tag -> digest is always read from the store. */
 const CONTENT_CACHE_BYTES = 8 * 1024 * 1024;
@@ -85,13 +86,7 @@ export class ManifestRepoImpl implements ManifestRepo {
         await trx.insertInto('manifest_references').values(references).onConflict((oc) => oc.columns(['manifest', 'target']).doNothing()).execute();
       }
       await trx.insertInto('repository_manifests').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
-      if (input.tag !== undefined) {
-        await trx
-          .insertInto('tags')
-          .values({ repository: repo, name: input.tag, digest, updated_at: at })
-          .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet((eb) => ({ digest: eb.ref('excluded.digest'), updated_at: eb.ref('excluded.updated_at') })))
-          .execute();
-      }
+      if (input.tag !== undefined) await setTag(trx, repo, input.tag, digest, at, input.change ?? SYSTEM_PUSH);
     });
   }
 
@@ -109,7 +104,8 @@ export class ManifestRepoImpl implements ManifestRepo {
     return { digest: head.digest as Digest, mediaType: head.media_type as ManifestMediaType, sizeBytes: Number(head.size_bytes), content };
   }
 
-  async delete(repo: RepoName, digest: Digest): Promise<'deleted' | 'absent' | 'referenced'> {
+  async delete(repo: RepoName, digest: Digest, change: TagChangeContext = { how: 'delete', actor: 'system' }): Promise<'deleted' | 'absent' | 'referenced'> {
+    const at = this.now();
     return this.db.transaction().execute(async (trx) => {
       const present = await trx.selectFrom('repository_manifests').select('digest').where('repository', '=', repo).where('digest', '=', digest).executeTakeFirst();
       if (!present) return 'absent';
@@ -123,7 +119,8 @@ export class ManifestRepoImpl implements ManifestRepo {
         .limit(1)
         .executeTakeFirst();
       if (parent) return 'referenced';
-      await trx.deleteFrom('tags').where('repository', '=', repo).where('digest', '=', digest).execute();
+      const untagged = await trx.deleteFrom('tags').where('repository', '=', repo).where('digest', '=', digest).returning('name').execute();
+      for (const { name } of untagged) await recordTagMove(trx, { repo, tag: name, from: digest, to: undefined, change, at });
       await trx.deleteFrom('repository_manifests').where('repository', '=', repo).where('digest', '=', digest).execute();
       return 'deleted';
     });

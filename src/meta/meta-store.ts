@@ -20,6 +20,7 @@ import type { Database } from './schema.ts';
 import { SettingRepoImpl } from './setting.repo.ts';
 import { StorageStatsRepoImpl, type StorageStatsRepo } from './storage-stats.repo.ts';
 import { TagRepoImpl } from './tag.repo.ts';
+import { TagHistoryRepoImpl, type TagChangeContext, type TagHistoryRepo } from './tag-history.repo.ts';
 import { TeamRepoImpl } from './team.repo.ts';
 import { UploadRepoImpl } from './upload.repo.ts';
 import { UserRepoImpl } from './user.repo.ts';
@@ -78,6 +79,8 @@ export interface PutManifestInput {
   artifactType?: string;
   annotations?: Record<string, string>;
   tag?: Tag;
+  /** Recorded in tag history when `tag` moves (default: a push by `system`). */
+  change?: TagChangeContext;
 }
 
 export interface ReferrerDescriptor {
@@ -98,10 +101,10 @@ export interface ManifestRepo {
   /** The manifest a tag or digest names in `repo`, or undefined. Hot path: one indexed query. */
   get(repo: RepoName, ref: Reference): Promise<StoredManifest | undefined>;
   /**
-   * Unlinks the manifest from `repo` and removes the tags pointing at it; refuses ('referenced') while an index
-   * in the repository still lists it.
+   * Unlinks the manifest from `repo` and removes the tags pointing at it (each recorded in tag history with
+   * `change`, default a delete by `system`); refuses ('referenced') while an index in the repository still lists it.
    */
-  delete(repo: RepoName, digest: Digest): Promise<'deleted' | 'absent' | 'referenced'>;
+  delete(repo: RepoName, digest: Digest, change?: TagChangeContext): Promise<'deleted' | 'absent' | 'referenced'>;
   /** Manifests in `repo` whose `subject` is `subject`, optionally only of `artifactType`. */
   referrers(repo: RepoName, subject: Digest, artifactType?: string): Promise<ReferrerDescriptor[]>;
 }
@@ -109,8 +112,11 @@ export interface ManifestRepo {
 export interface TagRepo {
   /** Throws nothing for an unknown repository: an empty page (the caller decides NAME_UNKNOWN). */
   list(repo: RepoName, page: Page): Promise<PageResult<Tag>>;
-  /** Removes exactly this tag (never its siblings). False when it did not exist. */
-  delete(repo: RepoName, tag: Tag): Promise<boolean>;
+  /**
+   * Removes exactly this tag (never its siblings) and records it in tag history with `change` (default a delete
+   * by `system`) in the same transaction. False when it did not exist.
+   */
+  delete(repo: RepoName, tag: Tag, change?: TagChangeContext): Promise<boolean>;
 }
 
 export interface UploadSession {
@@ -137,6 +143,8 @@ export interface MetaStore extends IdentityStore {
   readonly blobs: BlobRepo;
   readonly manifests: ManifestRepo;
   readonly tags: TagRepo;
+  /** Every move of every tag, and compare-and-set moves (tag-history.repo.ts). */
+  readonly tagHistory: TagHistoryRepo;
   readonly uploads: UploadRepo;
   /** Storage figures per repository, project and registry (storage-stats.repo.ts). */
   readonly storage: StorageStatsRepo;
@@ -167,7 +175,8 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     repositories: new RepositoryRepoImpl(db),
     blobs: new BlobRepoImpl(db, now),
     manifests: new ManifestRepoImpl(db, now),
-    tags: new TagRepoImpl(db),
+    tags: new TagRepoImpl(db, now),
+    tagHistory: new TagHistoryRepoImpl(db, now),
     uploads: new UploadRepoImpl(db),
     storage: new StorageStatsRepoImpl(db),
     analyses: new AnalysisCacheRepoImpl(db),

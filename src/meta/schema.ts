@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { IdentityDatabase } from './identity-schema.ts';
+import type { TagHistoryDatabase } from './tag-history-schema.ts';
 import type { VulnDbDatabase } from './vulndb-schema.ts';
 import type { PromotionDatabase } from './promotion-schema.ts';
 
@@ -82,7 +83,7 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
-export interface Database extends IdentityDatabase, PromotionDatabase, VulnDbDatabase {
+export interface Database extends IdentityDatabase, TagHistoryDatabase, PromotionDatabase, VulnDbDatabase {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;

@@ -3,16 +3,22 @@ import type { RepoName, Tag } from '../oci/names.ts';
 import type { Page, PageResult, TagRepo } from './meta-store.ts';
 import { fetchPage } from './paging.ts';
 import type { Database } from './schema.ts';
+import { recordTagMove, type TagChangeContext } from './tag-history.repo.ts';
 
 export class TagRepoImpl implements TagRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number = Date.now) {}
 
   list(repo: RepoName, page: Page): Promise<PageResult<Tag>> {
     return fetchPage(this.db.selectFrom('tags').select('name as value').where('repository', '=', repo).$castTo<{ value: Tag }>(), 'name', page);
   }
 
-  async delete(repo: RepoName, tag: Tag): Promise<boolean> {
-    const result = await this.db.deleteFrom('tags').where('repository', '=', repo).where('name', '=', tag).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  async delete(repo: RepoName, tag: Tag, change: TagChangeContext = { how: 'delete', actor: 'system' }): Promise<boolean> {
+    const at = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const removed = await trx.deleteFrom('tags').where('repository', '=', repo).where('name', '=', tag).returning('digest').executeTakeFirst();
+      if (!removed) return false;
+      await recordTagMove(trx, { repo, tag, from: removed.digest, to: undefined, change, at });
+      return true;
+    });
   }
 }

@@ -76,7 +76,7 @@ export class ManifestService {
       ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
       ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
       ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
-      ...(ref.kind === 'tag' ? { tag: ref.tag } : {}),
+      ...(ref.kind === 'tag' ? { tag: ref.tag, change: { how: 'push' as const, actor } } : {}),
     });
     return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
   }
@@ -84,10 +84,10 @@ export class ManifestService {
   /** By tag: removes only that tag. By digest: removes the manifest and the tags pointing at it. `actor` as for put. */
   async delete(repo: RepoName, ref: Reference, actor: string): Promise<void> {
     if (ref.kind === 'tag') {
-      if (!(await this.deps.meta.tags.delete(repo, ref.tag))) throw unknownManifest(ref);
+      if (!(await this.deps.meta.tags.delete(repo, ref.tag, { how: 'delete', actor }))) throw unknownManifest(ref);
       return;
     }
-    const result = await this.deps.meta.manifests.delete(repo, ref.digest);
+    const result = await this.deps.meta.manifests.delete(repo, ref.digest, { how: 'delete', actor });
     if (result === 'absent') throw unknownManifest(ref);
     if (result === 'referenced') {
       throw new BerthError('STILL_REFERENCED', { message: `manifest ${ref.digest} is listed by an index in ${repo}: delete the index first`, detail: { digest: ref.digest } });
