@@ -22,6 +22,7 @@ import { UploadService } from './registry/upload.service.ts';
 import { ANALYSIS_SCHEMA_VERSION } from './analyze/analysis.types.ts';
 import { AnalysisService } from './storage-report/analysis.service.ts';
 import { StorageReportService } from './storage-report/storage-report.service.ts';
+import { ReleaseNoteService } from './versions/release-note.service.ts';
 import { uploadRoutes } from './registry/upload.routes.ts';
 import type { BlobDriver } from './storage/blob-driver.ts';
 import { FsBlobDriver } from './storage/filesystem/fs.driver.ts';
@@ -112,6 +113,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
 
   const storageReport = new StorageReportService({ storage: meta.storage, analyses: meta.analyses, engineVersion: ANALYSIS_SCHEMA_VERSION });
   const analysis = new AnalysisService({ image: { manifests, blobs }, cache: meta.analyses, storage: meta.storage, projects: meta.projects, now });
+  const releaseNotes = new ReleaseNoteService({ manifests, blobs });
 
   const app = await buildHttpServer({
     log,
@@ -125,7 +127,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis },
+      services: { ...identity, storageReport, analysis, releaseNotes },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,

@@ -8,6 +8,7 @@ import type { IdentityServices } from '../identity/identity-services.ts';
 import { parseInput } from '../identity/validate.ts';
 import type { AnalysisService } from '../storage-report/analysis.service.ts';
 import type { StorageReportService } from '../storage-report/storage-report.service.ts';
+import type { ReleaseNoteService } from '../versions/release-note.service.ts';
 import { alertRoutes } from './alert.routes.ts';
 import { analysisRoutes } from './analysis.routes.ts';
 import { API_PREFIX, type ApiCaller, type ApiRoute } from './api-route.ts';
@@ -19,12 +20,13 @@ import { meRoutes } from './me.routes.ts';
 import { memberRoutes } from './member.routes.ts';
 import { openApiRoute } from './openapi.ts';
 import { projectRoutes } from './project.routes.ts';
+import { releaseNoteRoutes } from './release-note.routes.ts';
 import { robotRoutes } from './robot.routes.ts';
 import { storageRoutes } from './storage.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { userRoutes } from './user.routes.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService };
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; releaseNotes: ReleaseNoteService };
 
 export interface ApiPluginOptions {
   authenticator: Authenticator;
@@ -60,6 +62,7 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...alertRoutes(s.alerts, g),
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
+    ...releaseNoteRoutes({ notes: s.releaseNotes, access: opts.access }),
   ];
   return [...routes, openApiRoute(routes, g.anyone, { version: opts.version })];
 }

@@ -26,7 +26,7 @@ export async function checkPull(access: AccessControl, input: GuardInput | ApiCa
   if (!(await access.can(input.caller, { action: 'pull', repo }, input.ctx))) throw notFound();
 }
 
-function repositoryPuller(access: AccessControl): Guard {
+export function repositoryPuller(access: AccessControl): Guard {
   return {
     describe: 'pull on the repository (others get 404)',
     requiresAuth: true,

@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   DENIED: { status: 403, oci: 'DENIED', message: 'requested access to the resource is denied' },
   STILL_REFERENCED: { status: 409, oci: 'DENIED', message: 'content is still referenced and cannot be deleted' },
   CONFLICT: { status: 409, oci: 'DENIED', message: 'resource already exists' },
+  PROMOTION_GATE_FAILED: { status: 412, oci: 'DENIED', message: 'a promotion gate did not pass' },
   UNSUPPORTED: { status: 405, oci: 'UNSUPPORTED', message: 'the operation is unsupported' },
   NOT_FOUND: { status: 404, oci: 'UNSUPPORTED', message: 'no such endpoint' },
   RESOURCE_UNKNOWN: { status: 404, oci: 'NAME_UNKNOWN', message: 'resource not found' },
