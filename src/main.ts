@@ -24,6 +24,9 @@ import { AnalysisService } from './storage-report/analysis.service.ts';
 import { StorageReportService } from './storage-report/storage-report.service.ts';
 import { ReleaseNoteService } from './versions/release-note.service.ts';
 import { uploadRoutes } from './registry/upload.routes.ts';
+import { createTagGuard } from './versions/tag-guard.ts';
+import { TagListService } from './versions/tag-list.service.ts';
+import { TagRuleService } from './versions/tag-rule.service.ts';
 import type { BlobDriver } from './storage/blob-driver.ts';
 import { FsBlobDriver } from './storage/filesystem/fs.driver.ts';
 
@@ -100,7 +103,9 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   }
   const uploads = new UploadService({ driver, meta, log, now });
   const blobs = new BlobService({ driver, meta });
-  const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes });
+  // Tag rules (#4): one guard for every path that moves a tag, holding the rules in memory.
+  const tagGuard = createTagGuard({ tagRules: meta.tagRules, channels: config.tags.channels, now });
+  const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes, tagGuard });
   const catalog = new CatalogService({ meta });
   const identity = createIdentityServices({
     store: meta,
@@ -110,6 +115,13 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     selfServiceProjects: config.auth.selfServiceProjects,
     now,
   });
+
+  const tagRules = new TagRuleService({
+    rules: meta.tagRules,
+    channels: config.tags.channels,
+    fx: { audit: auth.audit, invalidate: () => tagGuard.invalidate(), forgetCredentials: () => undefined, now },
+  });
+  const tagList = new TagListService({ tagDetails: meta.tagDetails, repositories: meta.repositories, channels: config.tags.channels });
 
   const storageReport = new StorageReportService({ storage: meta.storage, analyses: meta.analyses, engineVersion: ANALYSIS_SCHEMA_VERSION });
   const analysis = new AnalysisService({ image: { manifests, blobs }, cache: meta.analyses, storage: meta.storage, projects: meta.projects, now });
@@ -127,7 +139,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis, releaseNotes },
+      services: { ...identity, storageReport, analysis, releaseNotes, tagRules, tagList },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,

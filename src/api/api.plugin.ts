@@ -8,6 +8,8 @@ import type { IdentityServices } from '../identity/identity-services.ts';
 import { parseInput } from '../identity/validate.ts';
 import type { AnalysisService } from '../storage-report/analysis.service.ts';
 import type { StorageReportService } from '../storage-report/storage-report.service.ts';
+import type { TagListService } from '../versions/tag-list.service.ts';
+import type { TagRuleService } from '../versions/tag-rule.service.ts';
 import type { ReleaseNoteService } from '../versions/release-note.service.ts';
 import { alertRoutes } from './alert.routes.ts';
 import { analysisRoutes } from './analysis.routes.ts';
@@ -23,10 +25,12 @@ import { projectRoutes } from './project.routes.ts';
 import { releaseNoteRoutes } from './release-note.routes.ts';
 import { robotRoutes } from './robot.routes.ts';
 import { storageRoutes } from './storage.routes.ts';
+import { tagListRoutes } from './tag-list.routes.ts';
+import { tagRuleRoutes } from './tag-rule.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { userRoutes } from './user.routes.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; releaseNotes: ReleaseNoteService };
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService };
 
 export interface ApiPluginOptions {
   authenticator: Authenticator;
@@ -62,6 +66,8 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...alertRoutes(s.alerts, g),
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
+    ...tagRuleRoutes(s.tagRules, g),
+    ...tagListRoutes({ tags: s.tagList, access: opts.access }),
     ...releaseNoteRoutes({ notes: s.releaseNotes, access: opts.access }),
   ];
   return [...routes, openApiRoute(routes, g.anyone, { version: opts.version })];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AlertRulesSchema, DEFAULT_ALERT_RULES } from '../audit/alert-rules.ts';
 import { parseCidr } from '../auth/ip-rules.ts';
+import { DEFAULT_CHANNELS } from '../versions/tag-kind.ts';
 import { parseDurationMs, parseSizeBytes } from './duration.ts';
 
 const duration = z.union([z.string(), z.number()]).transform((raw, ctx) => {
@@ -136,6 +137,10 @@ export const ConfigSchema = z.strictObject({
   auth: Auth,
   audit: Audit,
   alerts: Alerts,
+  tags: z.strictObject({
+    /** Tags that name a deployment channel (tag kind `channel`), in promotion order; tag rules may require them. */
+    channels: z.array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a tag')).min(1).default([...DEFAULT_CHANNELS]),
+  }).prefault({}),
   versions: z.strictObject({
     /**
      * Manifests that tag history points to within this window are kept by GC and retention even when untagged,

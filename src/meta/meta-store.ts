@@ -20,6 +20,8 @@ import type { Database } from './schema.ts';
 import { SettingRepoImpl } from './setting.repo.ts';
 import { StorageStatsRepoImpl, type StorageStatsRepo } from './storage-stats.repo.ts';
 import { TagRepoImpl } from './tag.repo.ts';
+import { TagDetailRepoImpl, type TagDetailRepo } from './tag-detail.repo.ts';
+import { TagRuleRepoImpl, type TagRuleRepo } from './tag-rule.repo.ts';
 import { TagHistoryRepoImpl, type TagChangeContext, type TagHistoryRepo } from './tag-history.repo.ts';
 import { TeamRepoImpl } from './team.repo.ts';
 import { UploadRepoImpl } from './upload.repo.ts';
@@ -146,6 +148,10 @@ export interface MetaStore extends IdentityStore {
   /** Every move of every tag, and compare-and-set moves (tag-history.repo.ts). */
   readonly tagHistory: TagHistoryRepo;
   readonly uploads: UploadRepo;
+  /** Tags with their digests and push times (tag-detail.repo.ts). */
+  readonly tagDetails: TagDetailRepo;
+  /** Naming and immutable tag rules, production flags (tag-rule.repo.ts). */
+  readonly tagRules: TagRuleRepo;
   /** Storage figures per repository, project and registry (storage-stats.repo.ts). */
   readonly storage: StorageStatsRepo;
   /** Cached image analyses (analysis-cache.repo.ts). */
@@ -178,6 +184,8 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     tags: new TagRepoImpl(db, now),
     tagHistory: new TagHistoryRepoImpl(db, now),
     uploads: new UploadRepoImpl(db),
+    tagDetails: new TagDetailRepoImpl(db),
+    tagRules: new TagRuleRepoImpl(db, now),
     storage: new StorageStatsRepoImpl(db),
     analyses: new AnalysisCacheRepoImpl(db),
     vulndb: new VulnDbRepoImpl(db),

@@ -21,6 +21,11 @@ async function readLimitedBody(req: FastifyRequest, maxBytes: number): Promise<B
   return Buffer.concat(chunks, total);
 }
 
+/** A `Warning: 299 - "<text>"` value (RFC 9111 warn-text is a quoted string; kept ASCII). */
+function warningValue(text: string): string {
+  return `299 - "${text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`;
+}
+
 function contentTypeOf(req: FastifyRequest): string {
   return String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
@@ -50,6 +55,7 @@ export function manifestRoutes(manifests: ManifestService): V2Route[] {
       const body = await readLimitedBody(ctx.req, manifests.maxBytes);
       const result = await manifests.put(ctx.repo, ref, contentTypeOf(ctx.req), body, ctx.principal.name);
       if (result.subject) ctx.reply.header('OCI-Subject', result.subject);
+      if (result.warnings) ctx.reply.header('Warning', result.warnings.map(warningValue));
       await ctx.reply.code(201).header('Location', `/v2/${ctx.repo}/manifests/${result.digest}`).header('Docker-Content-Digest', result.digest).send();
     }),
     route('manifest', 'DELETE', 'delete', async (ctx) => {

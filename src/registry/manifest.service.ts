@@ -5,13 +5,20 @@ import { parseDescriptor, parseManifest, type Descriptor } from '../oci/manifest
 import { EMPTY_BLOB, isIndexMediaType, MediaType } from '../oci/media-types.ts';
 import { isTag, type Reference, type RepoName, type Tag } from '../oci/names.ts';
 import type { BlobRepo, ManifestRepo, ReferrerDescriptor, StoredManifest, TagRepo } from '../meta/meta-store.ts';
+import type { TagDetailRepo } from '../meta/tag-detail.repo.ts';
+import type { TagChangeKind, TagGuard } from '../versions/tag-change.ts';
 import { DEFAULT_PLATFORM, isAcceptable } from './manifest-negotiation.ts';
 import type { UploadService } from './upload.service.ts';
 
 export interface PutManifestResult {
   digest: Digest;
   subject?: Digest;
+  /** Warn-mode tag rule findings for a push by tag (shown as `Warning` headers). */
+  warnings?: string[];
 }
+
+/** The tag rules (versions/tag-guard.ts): `isGuarded` answers from memory whether a project has any. */
+export type ManifestTagGuard = TagGuard & { isGuarded(repo: RepoName): Promise<boolean> };
 
 export interface ReferrersResult {
   index: { schemaVersion: 2; mediaType: typeof MediaType.OciIndex; manifests: ReferrerDescriptor[] };
@@ -26,9 +33,11 @@ function unknownManifest(ref: Reference, message?: string): BerthError {
 export class ManifestService {
   constructor(
     private readonly deps: {
-      meta: { manifests: ManifestRepo; blobs: BlobRepo; tags: TagRepo };
+      meta: { manifests: ManifestRepo; blobs: BlobRepo; tags: TagRepo; tagDetails: Pick<TagDetailRepo, 'digestOf' | 'tagsOf'> };
       uploads: Pick<UploadService, 'putMonolithic'>;
       manifestMaxBytes: number;
+      /** Every tag change (push by tag, deletes) asks it first; absent: all are allowed. */
+      tagGuard?: ManifestTagGuard;
     },
   ) {}
 
@@ -65,6 +74,7 @@ export class ManifestService {
     if (ref.kind === 'digest' && digest !== ref.digest) {
       throw new BerthError('DIGEST_INVALID', { message: 'manifest digest does not match the reference it was pushed to', detail: { expected: ref.digest, actual: digest } });
     }
+    const warnings = ref.kind === 'tag' ? await this.checkTagChange(repo, ref.tag, digest, 'push', actor) : [];
     if (parsed.blobs.includes(EMPTY_BLOB.digest as Digest)) await this.ensureEmptyBlob(repo);
     await this.deps.meta.manifests.put({
       repo,
@@ -78,14 +88,34 @@ export class ManifestService {
       ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
       ...(ref.kind === 'tag' ? { tag: ref.tag, change: { how: 'push' as const, actor } } : {}),
     });
-    return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
+    return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
+  }
+
+  /**
+   * Asks the tag guard about pointing `tag` at `to` (undefined: deleting it); throws its refusal, returns its
+   * warnings. The tag's current digest is looked up only when the project has tag rules.
+   */
+  private async checkTagChange(repo: RepoName, tag: Tag, to: Digest | undefined, how: TagChangeKind, actor: string): Promise<string[]> {
+    const guard = this.deps.tagGuard;
+    if (!guard || !(await guard.isGuarded(repo))) return [];
+    const from = await this.deps.meta.tagDetails.digestOf(repo, tag);
+    if (from === undefined && to === undefined) return [];
+    const { warnings } = await guard.check({ repo, tag, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), how, actor });
+    return warnings;
   }
 
   /** By tag: removes only that tag. By digest: removes the manifest and the tags pointing at it. `actor` as for put. */
   async delete(repo: RepoName, ref: Reference, actor: string): Promise<void> {
     if (ref.kind === 'tag') {
+      await this.checkTagChange(repo, ref.tag, undefined, 'delete', actor);
       if (!(await this.deps.meta.tags.delete(repo, ref.tag, { how: 'delete', actor }))) throw unknownManifest(ref);
       return;
+    }
+    // Deleting a manifest removes every tag pointing at it: each must be allowed to go.
+    if (this.deps.tagGuard && (await this.deps.tagGuard.isGuarded(repo))) {
+      for (const tag of await this.deps.meta.tagDetails.tagsOf(repo, ref.digest)) {
+        await this.deps.tagGuard.check({ repo, tag, from: ref.digest, how: 'delete', actor });
+      }
     }
     const result = await this.deps.meta.manifests.delete(repo, ref.digest, { how: 'delete', actor });
     if (result === 'absent') throw unknownManifest(ref);

@@ -5,8 +5,11 @@ import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { postgresDialect } from '../../src/meta/dialects/postgres.dialect.ts';
+import { openMetaStore, type MetaStore } from '../../src/meta/meta-store.ts';
 
 const run = promisify(execFile);
 const PG_ROOT = '/usr/lib/postgresql';
@@ -169,4 +172,21 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     stopCluster();
     throw err;
   }
+}
+
+/**
+ * The store factory the PostgreSQL contract suites share: one throwaway server per test file (started before
+ * the tests, stopped after), a fresh database per call. The mirror of sqliteStores().
+ */
+export function postgresStores(): () => Promise<{ open(): Promise<MetaStore>; destroy(): Promise<void> }> {
+  let server: TestPostgres | undefined;
+  before(async () => {
+    server = await startTestPostgres();
+  }, { timeout: 180_000 });
+  after(() => server?.stop());
+  return async () => {
+    const url = await server!.createDatabase();
+    // The server drops every database it created when it stops.
+    return { open: () => openMetaStore(postgresDialect({ url, poolSize: 4 })), destroy: async () => undefined };
+  };
 }
