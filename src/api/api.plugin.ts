@@ -10,6 +10,8 @@ import type { AnalysisService } from '../storage-report/analysis.service.ts';
 import type { StorageReportService } from '../storage-report/storage-report.service.ts';
 import type { TagListService } from '../versions/tag-list.service.ts';
 import type { TagRuleService } from '../versions/tag-rule.service.ts';
+import type { PromotionGateService } from '../versions/promotion-gates.service.ts';
+import type { PromotionService } from '../versions/promotion.service.ts';
 import type { ReleaseNoteService } from '../versions/release-note.service.ts';
 import { alertRoutes } from './alert.routes.ts';
 import { analysisRoutes } from './analysis.routes.ts';
@@ -22,6 +24,7 @@ import { meRoutes } from './me.routes.ts';
 import { memberRoutes } from './member.routes.ts';
 import { openApiRoute } from './openapi.ts';
 import { projectRoutes } from './project.routes.ts';
+import { promotionRoutes } from './promotion.routes.ts';
 import { releaseNoteRoutes } from './release-note.routes.ts';
 import { robotRoutes } from './robot.routes.ts';
 import { storageRoutes } from './storage.routes.ts';
@@ -30,7 +33,8 @@ import { tagRuleRoutes } from './tag-rule.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { userRoutes } from './user.routes.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService };
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService;
+  promotions: PromotionService; promotionGates: PromotionGateService };
 
 export interface ApiPluginOptions {
   authenticator: Authenticator;
@@ -69,6 +73,7 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...tagRuleRoutes(s.tagRules, g),
     ...tagListRoutes({ tags: s.tagList, access: opts.access }),
     ...releaseNoteRoutes({ notes: s.releaseNotes, access: opts.access }),
+    ...promotionRoutes({ promotions: s.promotions, gates: s.promotionGates, access: opts.access }, g),
   ];
   return [...routes, openApiRoute(routes, g.anyone, { version: opts.version })];
 }

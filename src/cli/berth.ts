@@ -8,6 +8,7 @@ import { registerStorageCommands } from './storage.command.ts';
 import { registerKeygenCommand } from './keygen.command.ts';
 import { registerSignCommand } from './sign.command.ts';
 import { registerVerifyCommand } from './verify.command.ts';
+import { registerPromoteCommands } from './promote.command.ts';
 import { registerReleaseNotesCommands } from './release-notes.command.ts';
 
 const program = new Command()
@@ -25,6 +26,7 @@ registerVerifyCommand(program);
 registerLintCommand(program);
 registerManagementCommands(program);
 registerStorageCommands(program);
+registerPromoteCommands(program);
 registerReleaseNotesCommands(program);
 
 await program.parseAsync(process.argv);

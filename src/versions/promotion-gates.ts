@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { projectOf } from '../auth/policy.ts';
 import type { AuditRepo } from '../meta/identity-store.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { RepoName, Tag } from '../oci/names.ts';
@@ -79,7 +80,7 @@ export function pulledByGate(deps: { audit: Pick<AuditRepo, 'query'> }): Promoti
       const wanted = new Set<string>([c.source.digest, ...c.children]);
       let afterSeq: number | undefined;
       for (let seen = 0; seen < PULL_SCAN_MAX; ) {
-        const page = await deps.audit.query({ actorName: principal, action: 'registry.pull', result: 'success' }, { limit: PULL_PAGE, ...(afterSeq !== undefined ? { afterSeq } : {}) });
+        const page = await deps.audit.query({ actorName: principal, action: 'registry.pull', result: 'success', project: projectOf(c.source.repository) }, { limit: PULL_PAGE, ...(afterSeq !== undefined ? { afterSeq } : {}) });
         const hit = page.find((e) => e.repository === c.source.repository && e.digest !== null && wanted.has(e.digest));
         if (hit) return { passed: true, reason: `pulled by ${principal} at ${new Date(hit.at).toISOString()}` };
         if (page.length < PULL_PAGE) break;
