@@ -24,6 +24,7 @@ import { TagDetailRepoImpl, type TagDetailRepo } from './tag-detail.repo.ts';
 import { TagRuleRepoImpl, type TagRuleRepo } from './tag-rule.repo.ts';
 import { TagHistoryRepoImpl, type TagChangeContext, type TagHistoryRepo } from './tag-history.repo.ts';
 import { TeamRepoImpl } from './team.repo.ts';
+import { TrustRepoImpl, type TrustRepo } from './trust.repo.ts';
 import { UploadRepoImpl } from './upload.repo.ts';
 import { UserRepoImpl } from './user.repo.ts';
 import { VulnDbRepoImpl, type VulnDbRepo } from './vulndb.repo.ts';
@@ -156,6 +157,8 @@ export interface MetaStore extends IdentityStore {
   readonly storage: StorageStatsRepo;
   /** Cached image analyses (analysis-cache.repo.ts). */
   readonly analyses: AnalysisCacheRepo;
+  /** Trust policies and the manifest lookups pull policies need (trust.repo.ts). */
+  readonly trust: TrustRepo;
   /** The vulnerability database (vulndb.repo.ts). */
   readonly vulndb: VulnDbRepo;
   /** Promotion gates per project (promotion-gate.repo.ts). */
@@ -188,6 +191,7 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     tagRules: new TagRuleRepoImpl(db, now),
     storage: new StorageStatsRepoImpl(db),
     analyses: new AnalysisCacheRepoImpl(db),
+    trust: new TrustRepoImpl(db),
     vulndb: new VulnDbRepoImpl(db),
     promotionGates: new PromotionGateRepoImpl(db, now),
     users: new UserRepoImpl(db, now),

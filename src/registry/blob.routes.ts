@@ -1,16 +1,18 @@
 import { BerthError } from '../errors/berth-error.ts';
 import { parseDigest } from '../oci/digest.ts';
 import type { BlobService } from './blob.service.ts';
+import { pullRequest, type PullPolicies } from './pull-policy.enforcer.ts';
 import { parseRangeHeader } from './byte-range.ts';
 import { decodeSegment } from './v2-path.ts';
 import { route, type V2Context, type V2Route } from './v2-route.ts';
 
 /** GET/HEAD/DELETE /v2/<name>/blobs/<digest>, with Range (206/416), ETag and If-None-Match (304). */
-export function blobRoutes(blobs: BlobService): V2Route[] {
+export function blobRoutes(blobs: BlobService, pullPolicies?: PullPolicies): V2Route[] {
   async function read(ctx: V2Context<'blob'>, withBody: boolean): Promise<void> {
     const { reply, req } = ctx;
     const digest = parseDigest(decodeSegment(ctx.endpoint.digest));
     const sizeBytes = await blobs.stat(ctx.repo, digest);
+    if (withBody && pullPolicies) await pullPolicies.checkBlobPull(pullRequest(ctx), digest);
     const etag = `"${digest}"`;
     reply.header('Docker-Content-Digest', digest).header('ETag', etag).header('Accept-Ranges', 'bytes').header('Cache-Control', 'max-age=31536000');
     if (req.headers['if-none-match'] === etag) {

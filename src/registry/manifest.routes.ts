@@ -3,6 +3,7 @@ import { BerthError } from '../errors/berth-error.ts';
 import { parseReference } from '../oci/names.ts';
 import { acceptedTypes } from './manifest-negotiation.ts';
 import type { ManifestService } from './manifest.service.ts';
+import { pullRequest, type PullPolicies } from './pull-policy.enforcer.ts';
 import { decodeSegment } from './v2-path.ts';
 import { route, type V2Context, type V2Route } from './v2-route.ts';
 
@@ -31,10 +32,12 @@ function contentTypeOf(req: FastifyRequest): string {
 }
 
 /** GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference>. */
-export function manifestRoutes(manifests: ManifestService): V2Route[] {
+export function manifestRoutes(manifests: ManifestService, pullPolicies?: PullPolicies): V2Route[] {
   async function read(ctx: V2Context<'manifest'>, withBody: boolean): Promise<void> {
     const ref = parseReference(decodeSegment(ctx.endpoint.reference));
     const manifest = await manifests.get(ctx.repo, ref, acceptedTypes(ctx.req.headers.accept));
+    // Pull policies judge pulls by tag only: HEAD and GET by digest are what signing tools use (#7).
+    if (withBody && ref.kind === 'tag' && pullPolicies) await pullPolicies.checkManifestPull(pullRequest(ctx), ref.tag, manifest);
     ctx.reply
       .header('Content-Type', manifest.mediaType)
       .header('Docker-Content-Digest', manifest.digest)
@@ -55,11 +58,14 @@ export function manifestRoutes(manifests: ManifestService): V2Route[] {
       const body = await readLimitedBody(ctx.req, manifests.maxBytes);
       const result = await manifests.put(ctx.repo, ref, contentTypeOf(ctx.req), body, ctx.principal.name);
       if (result.subject) ctx.reply.header('OCI-Subject', result.subject);
+      pullPolicies?.contentChanged({ kind: 'push', repo: ctx.repo, digest: result.digest, ...(ref.kind === 'tag' ? { tag: ref.tag } : {}), ...(result.subject ? { subject: result.subject } : {}) });
       if (result.warnings) ctx.reply.header('Warning', result.warnings.map(warningValue));
       await ctx.reply.code(201).header('Location', `/v2/${ctx.repo}/manifests/${result.digest}`).header('Docker-Content-Digest', result.digest).send();
     }),
     route('manifest', 'DELETE', 'delete', async (ctx) => {
-      await manifests.delete(ctx.repo, parseReference(decodeSegment(ctx.endpoint.reference)), ctx.principal.name);
+      const ref = parseReference(decodeSegment(ctx.endpoint.reference));
+      await manifests.delete(ctx.repo, ref, ctx.principal.name);
+      pullPolicies?.contentChanged({ kind: 'delete', repo: ctx.repo, ...(ref.kind === 'tag' ? { tag: ref.tag } : { digest: ref.digest }) });
       await ctx.reply.code(202).send();
     }),
   ];

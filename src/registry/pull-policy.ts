@@ -41,9 +41,32 @@ export interface PullPolicy {
   /** Stable name, e.g. `trust`. */
   readonly name: string;
   /**
+   * Whether `project` has this policy configured (mode other than `off`), answered from memory without I/O.
+   * The registry asks it before anything else so a project without policies pays nothing on its pulls (a blob
+   * GET would otherwise need a reverse lookup). Omitted: the registry assumes it may apply to every project.
+   */
+  isConfigured?(project: string): boolean;
+  /**
    * The findings for pulling `candidate`; empty when satisfied or when the project has no such policy (`off`).
    * Called on the pull hot path: implementations cache per digest and answer from memory when unconfigured.
    * Must not throw for a well-formed candidate; an internal failure is a finding in the policy's own mode.
    */
   evaluate(candidate: PullCandidate, caller: ResolvedPrincipal): Promise<PullFinding[]>;
+  /**
+   * Told after a manifest was pushed or deleted through /v2 (a policy that caches per digest drops what the
+   * change affects, e.g. a new signature for a digest). Synchronous; must not throw.
+   */
+  contentChanged?(change: ManifestChange): void;
+}
+
+/** A manifest pushed or deleted in a repository. */
+export interface ManifestChange {
+  kind: 'push' | 'delete';
+  repo: RepoName;
+  /** The manifest's digest (for a delete by tag: undefined). */
+  digest?: Digest;
+  /** The tag pushed or deleted, if any. */
+  tag?: Tag;
+  /** The manifest's subject, for a referrer. */
+  subject?: Digest;
 }

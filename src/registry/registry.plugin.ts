@@ -78,6 +78,7 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
     const context = {
       req, reply, endpoint, repo: repo as RepoName, principal: caller.principal, query,
       mayPull: (source: RepoName) => gate.mayPull(caller, source, ctx),
+      audit: (event) => gate.record(caller, ctx, { repository: repo, ...event }),
     } as V2Context;
     const auditAction = endpoint.kind === 'manifest' ? MANIFEST_AUDIT[req.method] : route.action === 'delete' ? 'registry.delete' : undefined;
     if (auditAction === undefined) {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal, RegistryAction } from '../auth/authorizer.ts';
+import type { RegistryAction, ResolvedPrincipal } from '../auth/authorizer.ts';
 import type { RepoName } from '../oci/names.ts';
 import type { V2Endpoint, V2EndpointKind } from './v2-path.ts';
 
@@ -11,10 +11,12 @@ export interface V2Context<K extends V2EndpointKind = V2EndpointKind> {
   endpoint: Extract<V2Endpoint, { kind: K }>;
   /** The validated repository name (absent for the base and catalog endpoints). */
   repo: RepoName;
-  principal: Principal;
+  principal: ResolvedPrincipal;
   query: URLSearchParams;
   /** Whether the same caller may also pull `repo` (e.g. the source of a cross-repository mount). Never throws for a no. */
   mayPull(repo: RepoName): Promise<boolean>;
+  /** Records an audit event about this request (caller, address, request id and repository filled in). Never throws. */
+  audit(event: { action: string; result: 'success' | 'failure' | 'denied'; reference?: string; digest?: string; detail?: Record<string, unknown> }): void;
 }
 
 /** One /v2 endpoint and method, with the action it needs; the plugin authorizes before `handle` runs. */

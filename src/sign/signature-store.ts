@@ -23,6 +23,9 @@ export interface SignatureRegistry {
   referrers(repo: string, subject: Digest): Promise<{ manifests: Descriptor[]; isFallback: boolean }>;
 }
 
+/** The reads that finding signatures needs (a server-side reader provides them without HTTP). */
+export type SignatureReader = Pick<SignatureRegistry, 'getManifest' | 'manifestDigest' | 'openBlob' | 'referrers'>;
+
 /** Signature payloads, bundles and signature manifests are small; anything larger is not one. */
 const MAX_SIGNATURE_BYTES = 4 * 1024 * 1024;
 
@@ -32,7 +35,7 @@ function layersOf(bytes: Buffer): Descriptor[] {
   return body.layers.map((d, i) => parseDescriptor(d, `layers[${i}]`));
 }
 
-async function readBlob(registry: SignatureRegistry, repo: string, desc: Descriptor): Promise<Buffer> {
+async function readBlob(registry: SignatureReader, repo: string, desc: Descriptor): Promise<Buffer> {
   if (desc.size > MAX_SIGNATURE_BYTES) throw new Error(`the blob is ${desc.size} bytes, more than a signature can be`);
   const { body } = await registry.openBlob(repo, desc.digest);
   const chunks: Uint8Array[] = [];
@@ -51,7 +54,7 @@ async function readBlob(registry: SignatureRegistry, repo: string, desc: Descrip
 }
 
 /** Reads `desc`'s blob into `found.content`, or records why it could not be read. */
-async function withContent(registry: SignatureRegistry, repo: string, desc: Descriptor, found: FoundSignature): Promise<FoundSignature> {
+async function withContent(registry: SignatureReader, repo: string, desc: Descriptor, found: FoundSignature): Promise<FoundSignature> {
   try {
     return { ...found, content: await readBlob(registry, repo, desc) };
   } catch (err) {
@@ -59,7 +62,7 @@ async function withContent(registry: SignatureRegistry, repo: string, desc: Desc
   }
 }
 
-async function simpleSigningLayers(registry: SignatureRegistry, repo: string, manifest: Digest, bytes: Buffer, source: 'tag' | 'referrer'): Promise<FoundSignature[]> {
+async function simpleSigningLayers(registry: SignatureReader, repo: string, manifest: Digest, bytes: Buffer, source: 'tag' | 'referrer'): Promise<FoundSignature[]> {
   const found: FoundSignature[] = [];
   const layers = layersOf(bytes);
   for (const [layer, desc] of layers.entries()) {
@@ -78,7 +81,7 @@ function isSignatureReferrer(desc: Descriptor): boolean {
   return predicate === undefined || predicate === SignFormat.CosignSignPredicate;
 }
 
-async function referrerSignatures(registry: SignatureRegistry, repo: string, desc: Descriptor): Promise<FoundSignature[]> {
+async function referrerSignatures(registry: SignatureReader, repo: string, desc: Descriptor): Promise<FoundSignature[]> {
   const where = { source: 'referrer' as const, manifest: desc.digest };
   if (desc.artifactType === SignFormat.NotationSignature) return [{ format: 'notation', ...where }];
   let manifest: { bytes: Buffer };
@@ -100,7 +103,7 @@ async function referrerSignatures(registry: SignatureRegistry, repo: string, des
  * found through the referrers API or its tag-schema fallback. Signatures whose content cannot be read are
  * returned with a `problem`. Throws only when the registry fails a listing request.
  */
-export async function findSignatures(registry: SignatureRegistry, repo: string, image: Digest): Promise<FoundSignature[]> {
+export async function findSignatures(registry: SignatureReader, repo: string, image: Digest): Promise<FoundSignature[]> {
   const found: FoundSignature[] = [];
   const tag = signatureTag(image);
   const classic = await registry.manifestDigest(repo, tag);
