@@ -22,6 +22,7 @@ import { UploadService } from './registry/upload.service.ts';
 import { ANALYSIS_SCHEMA_VERSION } from './analyze/analysis.types.ts';
 import { AnalysisService } from './storage-report/analysis.service.ts';
 import { StorageReportService } from './storage-report/storage-report.service.ts';
+import { RollbackService } from './versions/rollback.service.ts';
 import { PromotionGateService } from './versions/promotion-gates.service.ts';
 import { gateCatalogue, minAgeGate, pulledByGate, releaseNoteGate } from './versions/promotion-gates.ts';
 import { PromotionService } from './versions/promotion.service.ts';
@@ -128,6 +129,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
 
   const storageReport = new StorageReportService({ storage: meta.storage, analyses: meta.analyses, engineVersion: ANALYSIS_SCHEMA_VERSION });
   const analysis = new AnalysisService({ image: { manifests, blobs }, cache: meta.analyses, storage: meta.storage, projects: meta.projects, now });
+  const rollback = new RollbackService({ history: meta.tagHistory, guard: tagGuard, audit: auth.audit, now });
   // Promotion (#4). Gate kinds are the plug-in point: scan and signature gates join this list.
   const releaseNotes = new ReleaseNoteService({ manifests, blobs });
   const promotionGates = new PromotionGateService({
@@ -150,7 +152,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis, releaseNotes, tagRules, tagList, promotions, promotionGates },
+      services: { ...identity, storageReport, analysis, rollback, releaseNotes, tagRules, tagList, promotions, promotionGates },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,

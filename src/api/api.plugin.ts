@@ -8,6 +8,7 @@ import type { IdentityServices } from '../identity/identity-services.ts';
 import { parseInput } from '../identity/validate.ts';
 import type { AnalysisService } from '../storage-report/analysis.service.ts';
 import type { StorageReportService } from '../storage-report/storage-report.service.ts';
+import type { RollbackService } from '../versions/rollback.service.ts';
 import type { TagListService } from '../versions/tag-list.service.ts';
 import type { TagRuleService } from '../versions/tag-rule.service.ts';
 import type { PromotionGateService } from '../versions/promotion-gates.service.ts';
@@ -28,12 +29,13 @@ import { promotionRoutes } from './promotion.routes.ts';
 import { releaseNoteRoutes } from './release-note.routes.ts';
 import { robotRoutes } from './robot.routes.ts';
 import { storageRoutes } from './storage.routes.ts';
+import { tagHistoryRoutes } from './tag-history.routes.ts';
 import { tagListRoutes } from './tag-list.routes.ts';
 import { tagRuleRoutes } from './tag-rule.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { userRoutes } from './user.routes.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService;
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService;
   promotions: PromotionService; promotionGates: PromotionGateService };
 
 export interface ApiPluginOptions {
@@ -70,6 +72,7 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...alertRoutes(s.alerts, g),
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
+    ...tagHistoryRoutes({ rollback: s.rollback, access: opts.access }),
     ...tagRuleRoutes(s.tagRules, g),
     ...tagListRoutes({ tags: s.tagList, access: opts.access }),
     ...releaseNoteRoutes({ notes: s.releaseNotes, access: opts.access }),

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Digest } from '../oci/digest.ts';
 import type { RepoName, Tag } from '../oci/names.ts';
-import type { TagChangeKind } from '../versions/tag-change.ts';
+import type { TagChange, TagChangeKind } from '../versions/tag-change.ts';
 import type { Database } from './schema.ts';
 import type { TagHistoryTable } from './tag-history-schema.ts';
 
@@ -15,15 +15,10 @@ export interface TagChangeContext {
 /** What a caller that does not say is recorded as: a push by the system. */
 export const SYSTEM_PUSH: TagChangeContext = Object.freeze({ how: 'push', actor: 'system' });
 
-/** One move of a tag: `from` undefined = created; `to` undefined = deleted. */
-export interface TagHistoryEntry {
+/** One recorded move of a tag: `from` undefined = created; `to` undefined = deleted. */
+export interface TagHistoryEntry extends TagChange {
+  /** Increases with every move. */
   id: number;
-  repo: RepoName;
-  tag: Tag;
-  from?: Digest;
-  to?: Digest;
-  how: TagChangeKind;
-  actor: string;
   /** Epoch ms. */
   at: number;
 }
