@@ -36,6 +36,8 @@ const DESIGNED = [
   'GET /api/v1/robots/{robotName}/ip-rules', 'POST /api/v1/robots/{robotName}/ip-rules', 'DELETE /api/v1/robots/{robotName}/ip-rules/{id}',
   'GET /api/v1/audit', 'GET /api/v1/audit/verify', 'GET /api/v1/alerts', 'POST /api/v1/alerts/{id}/acknowledge',
   'GET /api/v1/storage', 'GET /api/v1/projects/{project}/storage', 'GET /api/v1/repositories/{repo}/storage', 'GET /api/v1/analysis',
+  'POST /api/v1/promotions', 'GET /api/v1/promotion-gate-kinds', 'GET /api/v1/repositories/{repo}/release-notes/{reference}',
+  'GET /api/v1/projects/{project}/promotion-gates', 'POST /api/v1/projects/{project}/promotion-gates', 'DELETE /api/v1/projects/{project}/promotion-gates/{id}',
   'GET /api/v1/repositories/{repo}/tags/{tag}/history', 'POST /api/v1/repositories/{repo}/tags/{tag}/rollback', 'POST /api/v1/repositories/{repo}/tags/{tag}/restore',
 ];
 

@@ -272,6 +272,28 @@ describe('promotion and release notes', { timeout: 600_000 }, () => {
     assert.match(help.stdout, /Exit codes:[\s\S]*1 {2}a gate did not pass/);
   });
 
+  it('CLI: promotion-gates add, list and remove with --json; bad usage exits 2, a non-manager 4', async () => {
+    const add = await runBerth(['promotion-gates', 'add', 'release', '--kind', 'pulled-by', '--principal', 'robot$release+qa', '--tag', 'cli-only', '--json'], { env: env() });
+    assert.equal(add.code, 0, add.stderr);
+    const gate = jsonOf<{ id: string; kind: string; tag: string; repository: string; params: Record<string, unknown>; createdBy: string }>(add);
+    assert.deepEqual([gate.kind, gate.tag, gate.repository, gate.params, gate.createdBy], ['pulled-by', 'cli-only', '**', { principal: 'robot$release+qa' }, 'admin']);
+    const list = await runBerth(['promotion-gates', 'list', 'release', '--json'], { env: env('dev', passwordOf('dev')) });
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(jsonOf<{ items: Array<{ id: string }> }>(list).items.some((g) => g.id === gate.id));
+    const text = await runBerth(['promotion-gates', 'list', 'release'], { env: env() });
+    assert.match(text.stdout, new RegExp(`${gate.id}\\s+\\*\\*\\s+cli-only\\s+pulled-by`));
+    assert.equal((await runBerth(['promotion-gates', 'add', 'release', '--kind', 'min-age', '--hours', 'soon'], { env: env() })).code, 2);
+    assert.equal((await runBerth(['promotion-gates', 'add', 'release', '--kind', 'no-such-kind'], { env: env() })).code, 2);
+    assert.equal((await runBerth(['promotion-gates', 'remove', 'release', gate.id], { env: env('dev', passwordOf('dev')) })).code, 4);
+    const removed = await runBerth(['promotion-gates', 'remove', 'release', gate.id, '--json'], { env: env() });
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(jsonOf(removed), { removed: gate.id });
+    assert.equal((await runBerth(['promotion-gates', 'remove', 'release', gate.id], { env: env() })).code, 5);
+    await f.berth.auth.audit.flush();
+    const audit = await f.admin('GET', '/audit?action=promotion-gate.remove');
+    assert.ok(audit.body.items.some((e: { detail: { id: string } }) => e.detail.id === gate.id), 'removal audited');
+  });
+
   it('the project\'s tag rules apply: an immutable tag is never moved by a promotion', async () => {
     expectStatus(await f.admin('POST', '/projects/release/tag-rules/immutable', { name: 'frozen-releases', repositories: '**', tags: 'frozen' }), 201);
     const first = await f.admin('POST', '/promotions', { source: 'build/app:1.0.0', to: 'release/app:frozen' });
