@@ -22,6 +22,8 @@ import { UploadService } from './registry/upload.service.ts';
 import { ANALYSIS_SCHEMA_VERSION } from './analyze/analysis.types.ts';
 import { AnalysisService } from './storage-report/analysis.service.ts';
 import { StorageReportService } from './storage-report/storage-report.service.ts';
+import { GcService } from './gc/gc.service.ts';
+import { scheduleEvery } from './gc/job-schedule.ts';
 import { RollbackService } from './versions/rollback.service.ts';
 import { PromotionGateService } from './versions/promotion-gates.service.ts';
 import { gateCatalogue, minAgeGate, pulledByGate, releaseNoteGate } from './versions/promotion-gates.ts';
@@ -129,6 +131,8 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
 
   const storageReport = new StorageReportService({ storage: meta.storage, analyses: meta.analyses, engineVersion: ANALYSIS_SCHEMA_VERSION });
   const analysis = new AnalysisService({ image: { manifests, blobs }, cache: meta.analyses, storage: meta.storage, projects: meta.projects, now });
+  // Garbage collection (#4): manual (API, CLI) or every gc.every; one run at a time across nodes.
+  const gc = new GcService({ gc: meta.gc, blobs: driver, audit: auth.audit, log, now, graceMs: config.gc.grace, historyWindowMs: config.versions.historyWindow });
   const rollback = new RollbackService({ history: meta.tagHistory, guard: tagGuard, audit: auth.audit, now });
   // Promotion (#4). Gate kinds are the plug-in point: scan and signature gates join this list.
   const releaseNotes = new ReleaseNoteService({ manifests, blobs });
@@ -152,7 +156,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis, rollback, releaseNotes, tagRules, tagList, promotions, promotionGates },
+      services: { ...identity, storageReport, analysis, rollback, releaseNotes, tagRules, tagList, gc, promotions, promotionGates },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,
@@ -185,12 +189,15 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const stopAlerts = subscribeAlerts({ audit: auth.audit, engine: new AlertEngine(config.alerts), alerts: meta.alerts, log });
   // Audit retention (audit.retention): an hourly sweep on an unref'd timer, once at start too.
   const auditRetention = scheduleAuditRetention({ audit: meta.audit, retentionMs: config.audit.retention, now, log });
+  const SYSTEM_ACTOR = { kind: 'system' as const, name: 'system', userId: null, sourceIp: null };
+  const scheduledGc = scheduleEvery('gc', config.gc.every, () => gc.run({ dryRun: false, actor: SYSTEM_ACTOR }), log);
 
   const { host, port } = parseListen(config.listen);
   try {
     await app.listen({ host, port });
   } catch (err) {
     clearInterval(sweeper);
+    await scheduledGc.stop();
     await auditRetention.stop();
     await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
     stopAlerts();
@@ -222,6 +229,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
         } finally {
           clearTimeout(cutStragglers);
         }
+        await scheduledGc.stop();
         await auditRetention.stop();
         auth.pullAudit.closeAll();
         await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });

@@ -6,6 +6,7 @@ import { BerthError } from '../errors/berth-error.ts';
 import type { Actor } from '../identity/identity-context.ts';
 import type { IdentityServices } from '../identity/identity-services.ts';
 import { parseInput } from '../identity/validate.ts';
+import type { GcService } from '../gc/gc.service.ts';
 import type { AnalysisService } from '../storage-report/analysis.service.ts';
 import type { StorageReportService } from '../storage-report/storage-report.service.ts';
 import type { RollbackService } from '../versions/rollback.service.ts';
@@ -18,6 +19,7 @@ import { alertRoutes } from './alert.routes.ts';
 import { analysisRoutes } from './analysis.routes.ts';
 import { API_PREFIX, type ApiCaller, type ApiRoute } from './api-route.ts';
 import { auditRoutes } from './audit.routes.ts';
+import { gcRoutes } from './gc.routes.ts';
 import { makeGuards } from './guards.ts';
 import { ipRuleRoutes } from './ip-rule.routes.ts';
 import { toJsonSchema } from './json-schema.ts';
@@ -35,7 +37,7 @@ import { tagRuleRoutes } from './tag-rule.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { userRoutes } from './user.routes.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService;
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService; gc: GcService;
   promotions: PromotionService; promotionGates: PromotionGateService };
 
 export interface ApiPluginOptions {
@@ -72,6 +74,7 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...alertRoutes(s.alerts, g),
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
+    ...gcRoutes(s.gc, g),
     ...tagHistoryRoutes({ rollback: s.rollback, access: opts.access }),
     ...tagRuleRoutes(s.tagRules, g),
     ...tagListRoutes({ tags: s.tagList, access: opts.access }),

@@ -5,6 +5,7 @@ import { registerManagementCommands } from './management-commands.ts';
 import { registerRegistryCommands } from './registry-commands.ts';
 import { registerServeCommand } from './serve.command.ts';
 import { registerStorageCommands } from './storage.command.ts';
+import { registerGcCommand } from './gc.command.ts';
 import { registerKeygenCommand } from './keygen.command.ts';
 import { registerSignCommand } from './sign.command.ts';
 import { registerVerifyCommand } from './verify.command.ts';
@@ -26,6 +27,7 @@ registerVerifyCommand(program);
 registerLintCommand(program);
 registerManagementCommands(program);
 registerStorageCommands(program);
+registerGcCommand(program);
 registerPromoteCommands(program);
 registerReleaseNotesCommands(program);
 

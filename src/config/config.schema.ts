@@ -125,6 +125,17 @@ export const ConfigSchema = z.strictObject({
     /** How often the expiry sweep runs. */
     sweepEvery: duration.default(10 * 60_000),
   }).prefault({}),
+  gc: z.strictObject({
+    /**
+     * Content linked (or uploaded) less than this long ago is never collected: a blob pushed before the manifest
+     * that uses it, or a manifest pushed by digest before its index. Longer than any push takes.
+     */
+    grace: duration.pipe(z.number().min(1000, 'gc.grace must be at least 1s')).default(3_600_000),
+    /** Run garbage collection this often (0: only on request, `berth gc` or POST /api/v1/gc). */
+    every: duration.default(0),
+    /** Run every project's retention rules this often (0: only on request). */
+    retentionEvery: duration.default(0),
+  }).prefault({}),
   limits: z.strictObject({
     manifestMaxBytes: size.default(4 * 1024 * 1024),
   }).prefault({}),

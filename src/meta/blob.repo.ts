@@ -3,14 +3,17 @@ import type { Digest } from '../oci/digest.ts';
 import type { RepoName } from '../oci/names.ts';
 import type { BlobRepo } from './meta-store.ts';
 import { CompiledLookup } from './compiled-query.ts';
+import { usersInRepository } from './reference-queries.ts';
 import { ensureRepository } from './repository.repo.ts';
 import type { Database } from './schema.ts';
+import type { DialectName } from './dialects/dialect.ts';
 
 export class BlobRepoImpl implements BlobRepo {
   /** The HEAD/GET blob lookup, compiled once (see CompiledLookup). */
   private readonly linked: CompiledLookup<{ size_bytes: number }, 'repo' | 'digest'>;
 
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {
+  // `dialect`: PostgreSQL locks the blob row a mount depends on (FOR SHARE) against a concurrent GC delete.
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number, private readonly dialect: DialectName = 'sqlite') {
     this.linked = new CompiledLookup(db, (p) =>
       db
         .selectFrom('repository_blobs as rb')
@@ -41,22 +44,31 @@ export class BlobRepoImpl implements BlobRepo {
     await this.db.transaction().execute(async (trx) => {
       await ensureRepository(trx, repo, at);
       await trx.insertInto('blobs').values({ digest, size_bytes: sizeBytes, created_at: at }).onConflict((oc) => oc.column('digest').doNothing()).execute();
-      await trx.insertInto('repository_blobs').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+      // A re-upload restarts the link's GC grace period (and locks it against a concurrent GC unlink).
+      await trx.insertInto('repository_blobs').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') }))).execute();
       if (opts.completesUpload) await trx.deleteFrom('uploads').where('id', '=', opts.completesUpload).execute();
     });
   }
 
+  async linkExisting(repo: RepoName, digest: Digest): Promise<boolean> {
+    const at = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const blob = await trx.selectFrom('blobs').select('digest').where('digest', '=', digest).$if(this.dialect === 'postgres', (q) => q.forShare()).executeTakeFirst();
+      if (!blob) return false;
+      await ensureRepository(trx, repo, at);
+      await trx.insertInto('repository_blobs').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') }))).execute();
+      return true;
+    });
+  }
+
+  async reserve(digest: Digest, sizeBytes: number): Promise<void> {
+    const at = this.now();
+    await this.db.insertInto('blobs').values({ digest, size_bytes: sizeBytes, created_at: at }).onConflict((oc) => oc.column('digest').doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') }))).execute();
+  }
+
   async unlink(repo: RepoName, digest: Digest): Promise<'unlinked' | 'absent' | 'referenced'> {
     return this.db.transaction().execute(async (trx) => {
-      const referenced = await trx
-        .selectFrom('repository_manifests as rm')
-        .innerJoin('manifest_references as r', 'r.manifest', 'rm.digest')
-        .select('rm.digest')
-        .where('rm.repository', '=', repo)
-        .where('r.target', '=', digest)
-        .limit(1)
-        .executeTakeFirst();
-      if (referenced) return 'referenced';
+      if ((await usersInRepository(trx, repo, digest, { limit: 1 })).length > 0) return 'referenced';
       const result = await trx.deleteFrom('repository_blobs').where('repository', '=', repo).where('digest', '=', digest).executeTakeFirst();
       return Number(result.numDeletedRows) > 0 ? 'unlinked' : 'absent';
     });

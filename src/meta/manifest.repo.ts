@@ -6,8 +6,10 @@ import type { Reference, RepoName } from '../oci/names.ts';
 import type { ManifestRepo, PutManifestInput, ReferrerDescriptor, StoredManifest } from './meta-store.ts';
 import { CompiledLookup } from './compiled-query.ts';
 import { ContentCache } from './content.cache.ts';
+import { usersInRepository } from './reference-queries.ts';
 import { ensureRepository } from './repository.repo.ts';
 import type { Database } from './schema.ts';
+import type { DialectName } from './dialects/dialect.ts';
 import { recordTagMove, setTag, SYSTEM_PUSH, type TagChangeContext } from './tag-history.repo.ts';
 
 /** Manifest bytes kept in memory by digest (immutable, so never stale); tag -> digest is always read from the store. */
@@ -22,7 +24,9 @@ export class ManifestRepoImpl implements ManifestRepo {
   private readonly byDigest: CompiledLookup<ManifestHead, 'repo' | 'digest'>;
   private readonly contentOf: CompiledLookup<{ content: Buffer }, 'digest'>;
 
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number) {
+  // `dialect`: PostgreSQL locks the rows a put depends on (FOR SHARE), so garbage collection's locked re-check
+  // and a push never both win (docs/design/retention-and-gc.md).
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number, private readonly dialect: DialectName = 'sqlite') {
     this.byTag = new CompiledLookup(db, (p) =>
       db
         .selectFrom('tags as t')
@@ -48,12 +52,12 @@ export class ManifestRepoImpl implements ManifestRepo {
     await this.db.transaction().execute(async (trx) => {
       const missing: string[] = [];
       if (input.blobs.length > 0) {
-        const present = await trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repo).where('digest', 'in', input.blobs).execute();
+        const present = await trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repo).where('digest', 'in', input.blobs).$if(this.dialect === 'postgres', (q) => q.forShare()).execute();
         const have = new Set(present.map((r) => r.digest));
         missing.push(...input.blobs.filter((d) => !have.has(d)));
       }
       if (input.manifests.length > 0) {
-        const present = await trx.selectFrom('repository_manifests').select('digest').where('repository', '=', repo).where('digest', 'in', input.manifests).execute();
+        const present = await trx.selectFrom('repository_manifests').select('digest').where('repository', '=', repo).where('digest', 'in', input.manifests).$if(this.dialect === 'postgres', (q) => q.forShare()).execute();
         const have = new Set(present.map((r) => r.digest));
         missing.push(...input.manifests.filter((d) => !have.has(d)));
       }
@@ -76,7 +80,8 @@ export class ManifestRepoImpl implements ManifestRepo {
           annotations: input.annotations ? JSON.stringify(input.annotations) : null,
           created_at: at,
         })
-        .onConflict((oc) => oc.column('digest').doNothing())
+        // A no-op update rather than DO NOTHING: it waits for (or blocks) a GC delete of the same row.
+        .onConflict((oc) => oc.column('digest').doUpdateSet((eb) => ({ media_type: eb.ref('excluded.media_type') })))
         .execute();
       const references = [
         ...input.blobs.map((target) => ({ manifest: digest, target, kind: 'blob' as const })),
@@ -85,7 +90,8 @@ export class ManifestRepoImpl implements ManifestRepo {
       if (references.length > 0) {
         await trx.insertInto('manifest_references').values(references).onConflict((oc) => oc.columns(['manifest', 'target']).doNothing()).execute();
       }
-      await trx.insertInto('repository_manifests').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+      // A re-push restarts the GC grace period of the link (and locks it against a concurrent GC unlink).
+      await trx.insertInto('repository_manifests').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') }))).execute();
       if (input.tag !== undefined) await setTag(trx, repo, input.tag, digest, at, input.change ?? SYSTEM_PUSH);
     });
   }
@@ -109,16 +115,7 @@ export class ManifestRepoImpl implements ManifestRepo {
     return this.db.transaction().execute(async (trx) => {
       const present = await trx.selectFrom('repository_manifests').select('digest').where('repository', '=', repo).where('digest', '=', digest).executeTakeFirst();
       if (!present) return 'absent';
-      const parent = await trx
-        .selectFrom('repository_manifests as rm')
-        .innerJoin('manifest_references as r', 'r.manifest', 'rm.digest')
-        .select('rm.digest')
-        .where('rm.repository', '=', repo)
-        .where('r.target', '=', digest)
-        .where('r.kind', '=', 'manifest')
-        .limit(1)
-        .executeTakeFirst();
-      if (parent) return 'referenced';
+      if ((await usersInRepository(trx, repo, digest, { kind: 'manifest', limit: 1 })).length > 0) return 'referenced';
       const untagged = await trx.deleteFrom('tags').where('repository', '=', repo).where('digest', '=', digest).returning('name').execute();
       for (const { name } of untagged) await recordTagMove(trx, { repo, tag: name, from: digest, to: undefined, change, at });
       await trx.deleteFrom('repository_manifests').where('repository', '=', repo).where('digest', '=', digest).execute();

@@ -5,6 +5,7 @@ import type { Reference, RepoName, Tag } from '../oci/names.ts';
 import { AlertRepoImpl } from './alert.repo.ts';
 import { AnalysisCacheRepoImpl, type AnalysisCacheRepo } from './analysis-cache.repo.ts';
 import { AuditRepoImpl } from './audit.repo.ts';
+import { GcRepoImpl, type GcRepo } from './gc.repo.ts';
 import { BlobRepoImpl } from './blob.repo.ts';
 import type { MetaDialect } from './dialects/dialect.ts';
 import type { IdentityStore } from './identity-store.ts';
@@ -58,6 +59,17 @@ export interface BlobRepo {
    * `completesUpload`, that upload session is removed in the same transaction. Idempotent; safe concurrently.
    */
   link(repo: RepoName, digest: Digest, sizeBytes: number, opts?: { completesUpload?: string }): Promise<void>;
+  /**
+   * Links a blob that is already stored (a cross-repository mount) without recording it: false, and nothing
+   * linked, when no blob row exists any more (garbage collection took it). Idempotent; safe concurrently.
+   */
+  linkExisting(repo: RepoName, digest: Digest): Promise<boolean>;
+  /**
+   * Records (or refreshes the time of) the blob row before an upload makes its bytes visible, so garbage
+   * collection, which deletes a row before its file and re-checks the row afterwards, never removes bytes a
+   * new upload has just written (docs/design/retention-and-gc.md). Idempotent.
+   */
+  reserve(digest: Digest, sizeBytes: number): Promise<void>;
   /** Removes the link; refuses ('referenced') while a manifest of `repo` still points at the blob. */
   unlink(repo: RepoName, digest: Digest): Promise<'unlinked' | 'absent' | 'referenced'>;
 }
@@ -157,6 +169,8 @@ export interface MetaStore extends IdentityStore {
   readonly storage: StorageStatsRepo;
   /** Cached image analyses (analysis-cache.repo.ts). */
   readonly analyses: AnalysisCacheRepo;
+  /** Garbage collection's graph, its re-checked deletes and job leases (gc.repo.ts). */
+  readonly gc: GcRepo;
   /** Trust policies and the manifest lookups pull policies need (trust.repo.ts). */
   readonly trust: TrustRepo;
   /** The vulnerability database (vulndb.repo.ts). */
@@ -182,8 +196,8 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
   return {
     dialect: dialect.name,
     repositories: new RepositoryRepoImpl(db),
-    blobs: new BlobRepoImpl(db, now),
-    manifests: new ManifestRepoImpl(db, now),
+    blobs: new BlobRepoImpl(db, now, dialect.name),
+    manifests: new ManifestRepoImpl(db, now, dialect.name),
     tags: new TagRepoImpl(db, now),
     tagHistory: new TagHistoryRepoImpl(db, now),
     uploads: new UploadRepoImpl(db),
@@ -191,6 +205,7 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     tagRules: new TagRuleRepoImpl(db, now),
     storage: new StorageStatsRepoImpl(db),
     analyses: new AnalysisCacheRepoImpl(db),
+    gc: new GcRepoImpl(db, dialect.name),
     trust: new TrustRepoImpl(db),
     vulndb: new VulnDbRepoImpl(db),
     promotionGates: new PromotionGateRepoImpl(db, now),

@@ -6,6 +6,7 @@ import { migration0003_image_analyses } from './migrations/0003-image-analyses.t
 import { migration0010_trust_policies } from './migrations/0010-trust-policies.ts';
 import { migration0004_tag_rules } from './migrations/0004-tag-rules.ts';
 import { migration0005_tag_history } from './migrations/0005-tag-history.ts';
+import { migration0007_retention_gc } from './migrations/0007-retention-gc.ts';
 import { migration0006_promotion_gates } from './migrations/0006-promotion-gates.ts';
 import { migration0008_vulndb } from './migrations/0008-vulndb.ts';
 import { migrationKit, type MigrationKit } from './migrations/migration-kit.ts';
@@ -22,6 +23,7 @@ const MIGRATIONS: Array<[string, (kit: MigrationKit) => Migration]> = [
   ['0004_tag_rules', migration0004_tag_rules],
   ['0005_tag_history', migration0005_tag_history],
   ['0006_promotion_gates', migration0006_promotion_gates],
+  ['0007_retention_gc', migration0007_retention_gc],
   ['0008_vulndb', migration0008_vulndb],
 ];
 

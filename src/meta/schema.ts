@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { IdentityDatabase } from './identity-schema.ts';
+import type { RetentionGcDatabase } from './gc-schema.ts';
 import type { TrustDatabase } from './trust-schema.ts';
 import type { TagRuleDatabase } from './tag-rule-schema.ts';
 import type { TagHistoryDatabase } from './tag-history-schema.ts';
@@ -85,7 +86,7 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
-export interface Database extends IdentityDatabase, TagHistoryDatabase, PromotionDatabase, VulnDbDatabase, TagRuleDatabase, TrustDatabase {
+export interface Database extends IdentityDatabase, TagHistoryDatabase, PromotionDatabase, VulnDbDatabase, TagRuleDatabase, TrustDatabase, RetentionGcDatabase {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;

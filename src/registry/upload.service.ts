@@ -143,10 +143,8 @@ export class UploadService {
   async mount(repo: RepoName, digest: Digest, sources: RepoName[]): Promise<number | undefined> {
     for (const source of sources) {
       const blob = await this.deps.meta.blobs.findLinked(source, digest);
-      if (blob) {
-        await this.deps.meta.blobs.link(repo, digest, blob.sizeBytes);
-        return blob.sizeBytes;
-      }
+      // linkExisting refuses when GC removed the blob meanwhile: the client then uploads it.
+      if (blob && (await this.deps.meta.blobs.linkExisting(repo, digest))) return blob.sizeBytes;
     }
     return undefined;
   }
@@ -235,6 +233,8 @@ export class UploadService {
       await this.discard(id);
       throw new BerthError('DIGEST_INVALID', { detail: { expected: digest, actual, sizeBytes: state.offset } });
     }
+    // The row first, then the bytes: GC deletes a row before its file and re-checks the row afterwards.
+    await this.deps.meta.blobs.reserve(digest, state.offset);
     await this.deps.driver.commitUpload(id, digest);
     return state.offset;
   }

@@ -56,6 +56,22 @@ export interface BlobDeleter {
   delete(digest: Digest): Promise<void>;
 }
 
+/**
+ * Two-step removal for garbage collection: `quarantine` moves a blob's bytes aside atomically (readers then get
+ * BLOB_UNKNOWN); the caller re-checks the metadata and then either `restore`s or `purge`s them. This is what
+ * lets GC delete bytes safely while an upload of the same digest may be committing (retention-and-gc.md).
+ */
+export interface BlobQuarantine {
+  /** Moves the blob aside; a token naming the moved bytes, or undefined when the blob is absent. */
+  quarantine(digest: Digest): Promise<string | undefined>;
+  /** Puts the bytes back, replacing an identical copy an upload may have committed meanwhile. Idempotent. */
+  restore(token: string): Promise<void>;
+  /** Deletes quarantined bytes; idempotent. */
+  purge(token: string): Promise<void>;
+  /** Bytes left in quarantine (by a crash between the two steps), with each one's digest. */
+  listQuarantined(): Promise<Array<{ token: string; digest: Digest }>>;
+}
+
 export interface BlobLister {
   /** Every stored blob's digest, in no particular order. */
   list(): AsyncIterable<Digest>;
@@ -66,4 +82,4 @@ export interface StorageHealth {
   ping(): Promise<void>;
 }
 
-export type BlobDriver = BlobReader & UploadWriter & BlobDeleter & BlobLister & StorageHealth;
+export type BlobDriver = BlobReader & UploadWriter & BlobDeleter & BlobLister & BlobQuarantine & StorageHealth;

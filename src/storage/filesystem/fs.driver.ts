@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -38,6 +39,7 @@ export class FsBlobDriver implements BlobDriver {
     const driver = new FsBlobDriver(opts.root);
     await mkdir(driver.layout.blobsDir, { recursive: true });
     await mkdir(driver.layout.uploadsDir, { recursive: true });
+    await mkdir(driver.layout.quarantineDir, { recursive: true });
     return driver;
   }
 
@@ -138,6 +140,42 @@ export class FsBlobDriver implements BlobDriver {
 
   async delete(digest: Digest): Promise<void> {
     await rm(this.layout.blobPath(digest), { force: true });
+  }
+
+  async quarantine(digest: Digest): Promise<string | undefined> {
+    const token = this.layout.quarantineToken(digest, randomUUID());
+    try {
+      await rename(this.layout.blobPath(digest), this.layout.quarantinePath(token));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    return token;
+  }
+
+  async restore(token: string): Promise<void> {
+    const digest = this.layout.quarantinedDigest(token);
+    if (digest === undefined) return;
+    const target = this.layout.blobPath(digest);
+    try {
+      await rename(this.layout.quarantinePath(token), target);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    await syncDir(dirname(target));
+  }
+
+  async purge(token: string): Promise<void> {
+    await rm(this.layout.quarantinePath(token), { force: true });
+  }
+
+  async listQuarantined(): Promise<Array<{ token: string; digest: Digest }>> {
+    const names = await readdir(this.layout.quarantineDir).catch(() => [] as string[]);
+    return names.flatMap((token) => {
+      const digest = this.layout.quarantinedDigest(token);
+      return digest ? [{ token, digest }] : [];
+    });
   }
 
   async *list(): AsyncIterable<Digest> {
