@@ -24,6 +24,7 @@ import { AnalysisService } from './storage-report/analysis.service.ts';
 import { StorageReportService } from './storage-report/storage-report.service.ts';
 import { GcService } from './gc/gc.service.ts';
 import { scheduleEvery } from './gc/job-schedule.ts';
+import { createVulnDbServices } from './scan/vulndb/vulndb-services.ts';
 import { RollbackService } from './versions/rollback.service.ts';
 import { PromotionGateService } from './versions/promotion-gates.service.ts';
 import { gateCatalogue, minAgeGate, pulledByGate, releaseNoteGate } from './versions/promotion-gates.ts';
@@ -113,6 +114,9 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const tagGuard = createTagGuard({ tagRules: meta.tagRules, channels: config.tags.channels, now });
   const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes, tagGuard });
   const catalog = new CatalogService({ meta });
+  // The vulnerability database (#5): one VulnDbService, whose change events drive re-matching, for the vulndb
+  // routes (imports and syncs by administrators, audited), registry scanning and `berth scan`'s matching.
+  const { vulndb, admin: vulndbAdmin, matcher } = createVulnDbServices({ repo: meta.vulndb, audit: auth.audit, now, config: config.vulndb });
   const identity = createIdentityServices({
     store: meta,
     audit: auth.audit,
@@ -156,7 +160,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis, rollback, releaseNotes, tagRules, tagList, gc, promotions, promotionGates },
+      services: { ...identity, storageReport, analysis, vulndb: vulndbAdmin, matcher, rollback, releaseNotes, tagRules, tagList, gc, promotions, promotionGates },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,

@@ -57,6 +57,10 @@ export interface ApiRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   params?: P;
   query?: Q;
   body?: z.ZodType;
+  /** Content types taken as a raw stream (`req.body` is the Readable); the handler bounds what it reads. */
+  rawBodyTypes?: readonly string[];
+  /** Largest JSON body; the API's 1 MiB when absent. */
+  bodyLimitBytes?: number;
   /** Success status: 200 by default; 204 routes answer no body. */
   status?: 200 | 201 | 204;
   /** Schema of the success body (omitted for 204, and for free-form answers like the OpenAPI document). */

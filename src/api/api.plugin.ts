@@ -36,8 +36,11 @@ import { tagListRoutes } from './tag-list.routes.ts';
 import { tagRuleRoutes } from './tag-rule.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { userRoutes } from './user.routes.ts';
+import { vulndbRoutes } from './vulndb.routes.ts';
+import type { VulnDbAdminService } from '../scan/vulndb/vulndb-admin.service.ts';
+import type { VulnerabilityMatcher } from '../scan/match/vulnerability-matcher.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService; gc: GcService;
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; vulndb: VulnDbAdminService; matcher: VulnerabilityMatcher; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService; gc: GcService;
   promotions: PromotionService; promotionGates: PromotionGateService };
 
 export interface ApiPluginOptions {
@@ -75,6 +78,7 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
     ...gcRoutes(s.gc, g),
+    ...vulndbRoutes({ admin: s.vulndb, matcher: s.matcher }, g),
     ...tagHistoryRoutes({ rollback: s.rollback, access: opts.access }),
     ...tagRuleRoutes(s.tagRules, g),
     ...tagListRoutes({ tags: s.tagList, access: opts.access }),
@@ -117,12 +121,16 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiPluginOptions): P
     throw err;
   });
 
-  for (const route of apiRoutes(opts)) {
+  const routes = apiRoutes(opts);
+  // Uploads that are streamed, never buffered: the route's handler reads (and bounds) the body itself.
+  const rawTypes = [...new Set(routes.flatMap((r) => r.rawBodyTypes ?? []))];
+  if (rawTypes.length > 0) app.addContentTypeParser(rawTypes, (_req, payload, done) => done(null, payload));
+  for (const route of routes) {
     const status = route.status ?? 200;
     app.route({
       method: route.method,
       url: API_PREFIX + route.path,
-      bodyLimit: API_BODY_LIMIT_BYTES,
+      bodyLimit: route.bodyLimitBytes ?? API_BODY_LIMIT_BYTES,
       schema: {
         ...(route.params ? { params: toJsonSchema(route.params, 'input') } : {}),
         ...(route.query ? { querystring: toJsonSchema(route.query, 'input') } : {}),

@@ -84,6 +84,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], info: { versio
       security: route.permission.requiresAuth ? [{ basic: [] }, { bearer: [] }] : [],
       parameters: parameters(route),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(route.body, 'input') } } } } : {}),
+      ...(route.rawBodyTypes ? { requestBody: { required: true, content: Object.fromEntries(route.rawBodyTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) } } : {}),
       responses: responses(route),
     };
     (paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation;

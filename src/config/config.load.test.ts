@@ -61,6 +61,7 @@ describe('loadConfig layering', () => {
       auth: { enabled: true, service: 'berth', issuer: 'berth', tokenTtl: 300_000, selfServiceProjects: false, trustedProxies: [], basicCacheTtl: 60_000 },
       audit: { retention: 365 * 86_400_000 },
       alerts: DEFAULT_ALERT_RULES,
+      vulndb: { baseUrl: 'https://osv-vulnerabilities.storage.googleapis.com', ecosystems: [], importMaxBytes: 4 * 1024 * 1024 * 1024 },
       versions: { historyWindow: 30 * 86_400_000 },
     });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.log) && Object.isFrozen(config.uploads));

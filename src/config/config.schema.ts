@@ -148,6 +148,14 @@ export const ConfigSchema = z.strictObject({
   auth: Auth,
   audit: Audit,
   alerts: Alerts,
+  vulndb: z.strictObject({
+    /** An OSV bucket layout (`<base>/<ECOSYSTEM>/all.zip`, `modified_id.csv`, `<id>.json`): OSV's public bucket or a mirror. */
+    baseUrl: z.url().default('https://osv-vulnerabilities.storage.googleapis.com'),
+    /** OSV ecosystems a sync fetches when none are named (`Debian`, `Alpine`, `npm`, `PyPI`, ...). */
+    ecosystems: z.array(z.string().min(1)).default([]),
+    /** The largest upload to POST /api/v1/vulndb/import (OSV's biggest all.zip is a few hundred MB). */
+    importMaxBytes: size.default(4 * 1024 * 1024 * 1024),
+  }).prefault({}),
   tags: z.strictObject({
     /** Tags that name a deployment channel (tag kind `channel`), in promotion order; tag rules may require them. */
     channels: z.array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a tag')).min(1).default([...DEFAULT_CHANNELS]),
