@@ -10,6 +10,10 @@ export const SignFormat = {
   SimpleSigningType: 'cosign container image signature',
   /** Layer annotation holding the base64 signature over the payload bytes. */
   SignatureAnnotation: 'dev.cosignproject.cosign/signature',
+  /** Keyless classic signatures: the signing certificate (PEM), its chain (PEM) and the Rekor bundle (JSON). */
+  CertificateAnnotation: 'dev.sigstore.cosign/certificate',
+  ChainAnnotation: 'dev.sigstore.cosign/chain',
+  RekorBundleAnnotation: 'dev.sigstore.cosign/bundle',
   /** Media type and artifactType of a sigstore bundle v0.3 referrer. */
   BundleV03: 'application/vnd.dev.sigstore.bundle.v0.3+json',
   /** Any sigstore bundle version: `application/vnd.dev.sigstore.bundle+json;version=0.x` or `.v0.x+json`. */

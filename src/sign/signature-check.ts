@@ -22,6 +22,10 @@ export interface FoundSignature {
   signature?: string;
   /** Why the content could not be read; such a signature never verifies. */
   problem?: string;
+  /** Keyless classic signature: the layer's signing certificate and chain (PEM), and the Rekor integratedTime. */
+  certificate?: string;
+  chain?: string;
+  integratedTime?: number;
 }
 
 /** The image a signature must be about. */

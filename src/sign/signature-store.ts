@@ -62,13 +62,29 @@ async function withContent(registry: SignatureReader, repo: string, desc: Descri
   }
 }
 
+/** A keyless classic signature's certificate, chain and Rekor integratedTime, from the layer annotations. */
+function keylessAnnotations(annotations: Record<string, string>): Pick<FoundSignature, 'certificate' | 'chain' | 'integratedTime'> {
+  const certificate = annotations[SignFormat.CertificateAnnotation];
+  if (certificate === undefined) return {};
+  const chain = annotations[SignFormat.ChainAnnotation];
+  let integratedTime: number | undefined;
+  try {
+    const time = (JSON.parse(annotations[SignFormat.RekorBundleAnnotation] ?? 'null') as { Payload?: { integratedTime?: unknown } } | null)?.Payload?.integratedTime;
+    if (typeof time === 'number' && Number.isSafeInteger(time)) integratedTime = time;
+  } catch {
+    // No usable Rekor bundle: the certificate is then checked at verification time.
+  }
+  return { certificate, ...(chain !== undefined ? { chain } : {}), ...(integratedTime !== undefined ? { integratedTime } : {}) };
+}
+
 async function simpleSigningLayers(registry: SignatureReader, repo: string, manifest: Digest, bytes: Buffer, source: 'tag' | 'referrer'): Promise<FoundSignature[]> {
   const found: FoundSignature[] = [];
   const layers = layersOf(bytes);
   for (const [layer, desc] of layers.entries()) {
     if (desc.mediaType !== SignFormat.SimpleSigning) continue;
     const signature = desc.annotations?.[SignFormat.SignatureAnnotation];
-    found.push(await withContent(registry, repo, desc, { format: 'simple-signing', source, manifest, layer, ...(signature !== undefined ? { signature } : {}) }));
+    const keyless = keylessAnnotations(desc.annotations ?? {});
+    found.push(await withContent(registry, repo, desc, { format: 'simple-signing', source, manifest, layer, ...(signature !== undefined ? { signature } : {}), ...keyless }));
   }
   return found;
 }

@@ -27,6 +27,10 @@ export interface ParsedBundle {
   keyHint: string | undefined;
   /** Whether the verification material is a certificate (keyless signing). */
   hasCertificate: boolean;
+  /** The DER certificates of the verification material, leaf first (`certificate` or `x509CertificateChain`). */
+  certificates: Buffer[];
+  /** The first transparency log entry's `integratedTime` (seconds), when the bundle has one. Not verified. */
+  integratedTime: number | undefined;
   dsse: { payloadType: string; payload: Buffer; signatures: DsseSignature[] } | undefined;
 }
 
@@ -70,6 +74,11 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle | string {
   const material = isObject(doc.verificationMaterial) ? doc.verificationMaterial : {};
   const publicKey = isObject(material.publicKey) ? material.publicKey : undefined;
   const hasCertificate = material.certificate !== undefined || material.x509CertificateChain !== undefined;
+  const rawBytes = (c: unknown) => (isObject(c) && typeof c.rawBytes === 'string' ? [Buffer.from(c.rawBytes, 'base64')] : []);
+  const chain = isObject(material.x509CertificateChain) && Array.isArray(material.x509CertificateChain.certificates) ? material.x509CertificateChain.certificates : [];
+  const certificates = [...rawBytes(material.certificate), ...chain.flatMap(rawBytes)];
+  const entry = Array.isArray(material.tlogEntries) && isObject(material.tlogEntries[0]) ? material.tlogEntries[0] : undefined;
+  const integratedTime = entry !== undefined && /^\d+$/.test(String(entry.integratedTime)) ? Number(entry.integratedTime) : undefined;
   let dsse: ParsedBundle['dsse'];
   const env = doc.dsseEnvelope;
   if (isObject(env) && typeof env.payload === 'string' && typeof env.payloadType === 'string' && Array.isArray(env.signatures)) {
@@ -78,7 +87,7 @@ export function parseBundle(bytes: Uint8Array): ParsedBundle | string {
     );
     dsse = { payloadType: env.payloadType, payload: Buffer.from(env.payload, 'base64'), signatures };
   }
-  return { mediaType: doc.mediaType, keyHint: typeof publicKey?.hint === 'string' ? publicKey.hint : undefined, hasCertificate, dsse };
+  return { mediaType: doc.mediaType, keyHint: typeof publicKey?.hint === 'string' ? publicKey.hint : undefined, hasCertificate, certificates, integratedTime, dsse };
 }
 
 /** Parses an in-toto statement; returns a reason string when it is not one. */

@@ -1,39 +1,73 @@
 import type { Digest } from '../oci/digest.ts';
-import { checkSignature, type SignatureCheck } from '../sign/signature-check.ts';
+import { checkSignature, type FoundSignature, type SignatureCheck, type SignedImage } from '../sign/signature-check.ts';
 import { findSignatures, type SignatureReader } from '../sign/signature-store.ts';
+import { VerificationKey } from '../sign/signing-key.ts';
+import { checkCertificate, signatureCertificates } from './keyless.ts';
 import { describeSigners, type TrustPolicy } from './trust-policy.ts';
 
 /** Whether one manifest digest is signed by a signer the policy trusts. */
 export interface TrustVerdict {
   isTrusted: boolean;
-  /** The trusted signer that verified (`key release`), when trusted. */
+  /** The trusted signer that verified (`key release`, `keyless dev@example.com from https://issuer`), when trusted. */
   signer?: string;
   /** Why not, in one sentence a user can act on. */
   reason?: string;
 }
 
+/** The trusted signer of one signature, or the reasons it is not trusted. Never throws. */
+export function trustedSigner(found: FoundSignature, policy: TrustPolicy, image: SignedImage, now: Date): { signer: string } | { reasons: string[] } {
+  const reasons: string[] = [];
+  const note = (check: SignatureCheck) => {
+    if (check.reason !== undefined) reasons.push(check.reason);
+  };
+  if (policy.keyless) {
+    let certs;
+    try {
+      certs = signatureCertificates(found);
+    } catch (err) {
+      reasons.push(`unreadable signing certificate: ${(err as Error).message}`);
+    }
+    if (certs && certs.chain[0]) {
+      let leafKey: VerificationKey | undefined;
+      try {
+        leafKey = new VerificationKey(certs.chain[0].publicKey);
+      } catch (err) {
+        reasons.push(`the signing certificate's key: ${(err as Error).message}`);
+      }
+      const check = leafKey && checkSignature(found, leafKey, image, { ignoreReference: true });
+      if (check?.isVerified) {
+        const cert = checkCertificate(certs, policy.keyless.roots, policy.keyless.identities, now);
+        if ('identity' in cert) return { signer: `keyless ${cert.identity}` };
+        reasons.push(cert.reason);
+      } else if (check) note(check);
+    }
+  }
+  for (const { name, key } of policy.keys) {
+    const check = checkSignature(found, key, image, { ignoreReference: true });
+    if (check.isVerified) return { signer: `key ${name}` };
+    note(check);
+  }
+  return { reasons };
+}
+
 /**
  * Verifies a manifest digest against a trust policy: some signature (the classic `sha256-<hex>.sig` layers or an
- * OCI 1.1 signature referrer) must verify with one of the trusted keys and be about this very digest. The
- * simple-signing docker-reference is not compared: the key and the digest are what is trusted, and a copy to
- * another repository or registry keeps its trust (cosign's own verify checks it; `berth verify` does too).
- * Never throws for a missing or malformed signature; throws only when the registry itself fails.
+ * OCI 1.1 signature referrer) must verify with one of the trusted keys, or with a keyless certificate chaining to
+ * a trusted root for a trusted identity, and be about this very digest. The simple-signing docker-reference is
+ * not compared: the signer and the digest are what is trusted, so a copy to another repository or registry keeps
+ * its trust (`berth verify` and cosign's own verify do check it). Never throws for a missing or malformed
+ * signature; throws only when the registry itself fails.
  */
-export async function verifyDigest(source: SignatureReader, policy: TrustPolicy, repo: string, digest: Digest): Promise<TrustVerdict> {
+export async function verifyDigest(source: SignatureReader, policy: TrustPolicy, repo: string, digest: Digest, now: Date): Promise<TrustVerdict> {
   const found = await findSignatures(source, repo, digest);
   if (found.length === 0) return { isTrusted: false, reason: `not signed (trusted: ${describeSigners(policy)})` };
   const image = { registry: '', repository: repo, digest };
-  const failures: SignatureCheck[] = [];
+  const reasons: string[] = [];
   for (const signature of found) {
-    for (const { name, key } of policy.keys) {
-      const check = checkSignature(signature, key, image, { ignoreReference: true });
-      if (check.isVerified) return { isTrusted: true, signer: `key ${name}` };
-      failures.push(check);
-    }
+    const outcome = trustedSigner(signature, policy, image, now);
+    if ('signer' in outcome) return { isTrusted: true, signer: outcome.signer };
+    reasons.push(...outcome.reasons);
   }
-  const reasons = [...new Set(failures.map((f) => f.reason).filter((r) => r !== undefined))].slice(0, 3);
-  return {
-    isTrusted: false,
-    reason: `no signature by a trusted signer (trusted: ${describeSigners(policy)})${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}`,
-  };
+  const shown = [...new Set(reasons)].slice(0, 3);
+  return { isTrusted: false, reason: `no signature by a trusted signer (trusted: ${describeSigners(policy)})${shown.length > 0 ? `: ${shown.join('; ')}` : ''}` };
 }

@@ -44,6 +44,7 @@ export async function createTrustServices(deps: {
     lookups: deps.repo,
     cache,
     log: deps.log,
+    now: deps.now,
   });
   const reload = setInterval(() => {
     policies.load().catch((err: unknown) => deps.log.error({ err }, 'reloading trust policies failed'));

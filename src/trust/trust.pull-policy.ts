@@ -31,6 +31,7 @@ export class TrustPullPolicy implements PullPolicy {
       lookups: Pick<TrustRepo, 'indexesListing'>;
       cache: VerificationCache;
       log: Logger;
+      now: () => number;
     },
   ) {}
 
@@ -66,10 +67,11 @@ export class TrustPullPolicy implements PullPolicy {
 
   private async compute(policy: TrustPolicy, repo: RepoName, digest: Digest, mediaType: string): Promise<TrustVerdict> {
     const epoch = this.deps.cache.epoch;
-    let verdict = await verifyDigest(this.deps.source, policy, repo, digest);
+    const now = new Date(this.deps.now());
+    let verdict = await verifyDigest(this.deps.source, policy, repo, digest, now);
     if (!verdict.isTrusted && !isIndexMediaType(mediaType)) {
       for (const index of await this.deps.lookups.indexesListing(repo, digest, PARENT_LIMIT)) {
-        const parent = await verifyDigest(this.deps.source, policy, repo, index.digest);
+        const parent = await verifyDigest(this.deps.source, policy, repo, index.digest, now);
         if (parent.isTrusted) {
           verdict = { isTrusted: true, signer: `${parent.signer} (through index ${index.digest})` };
           break;
