@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { HistoryItem } from '../../src/cli/tag.command.ts';
 import { startTestBerth } from '../helpers/berth-server.ts';
 import { body, pushImage, sha256 } from '../helpers/oci-client.ts';
 import { basic, callerFor, expectProblem, expectStatus, passwordOf, startApiFixture, twoProjects, type ApiFixture, type Caller, type TwoProjects } from './api-client.ts';
@@ -38,14 +39,7 @@ async function tagDigest(base: string, authorization: string, repo: string, tag:
   return res.status === 200 ? (res.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
 
-interface Move {
-  id: number;
-  from: string | null;
-  to: string | null;
-  how: string;
-  actor: string;
-  at: string;
-}
+type Move = HistoryItem;
 
 async function history(caller: Caller, tag: string): Promise<Move[]> {
   const res = await caller('GET', `${PATH}/${tag}/history?limit=500`);
