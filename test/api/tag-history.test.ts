@@ -219,3 +219,39 @@ describe('tag history across a restart', () => {
     }
   });
 });
+
+describe('rollback after garbage collection', { timeout: 180_000 }, () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const repoPath = `/repositories/${encodeURIComponent('acme/gc')}/tags/v1`;
+
+  it('an untagged manifest inside the history window survives GC, so the rollback finds it', async () => {
+    const berth = await startTestBerth({ gc: { grace: '1s' } }, { open: true });
+    try {
+      const a = await pushImage(berth.url, 'acme/gc', 'v1', ['gc-one']);
+      await pushImage(berth.url, 'acme/gc', 'v1', ['gc-two']);
+      await sleep(1_500); // past gc.grace, so only the history keeps a
+      expectStatus(await callerFor(berth)('POST', '/gc', {}), 200);
+      expectStatus(await callerFor(berth)('POST', `${repoPath}/rollback`, {}), 200);
+      const pulled = await fetch(`${berth.url}/v2/acme/gc/manifests/v1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      assert.equal(pulled.status, 200);
+      assert.equal(await pulled.text(), a.manifest);
+      for (const layer of a.layers) assert.equal((await fetch(`${berth.url}/v2/acme/gc/blobs/${layer}`)).status, 200);
+    } finally {
+      await berth.stop();
+    }
+  });
+
+  it('past the history window GC collects it, and the rollback refuses naming the digest', async () => {
+    const berth = await startTestBerth({ gc: { grace: '1s' }, versions: { historyWindow: '1s' } }, { open: true });
+    try {
+      const a = await pushImage(berth.url, 'acme/gc', 'v1', ['gc-one']);
+      await pushImage(berth.url, 'acme/gc', 'v1', ['gc-two']);
+      await sleep(2_500);
+      expectStatus(await callerFor(berth)('POST', '/gc', {}), 200);
+      const refused = expectProblem(await callerFor(berth)('POST', `${repoPath}/rollback`, {}), 404, 'MANIFEST_UNKNOWN');
+      assert.match(refused.detail, new RegExp(`manifest ${a.digest} is no longer stored in acme/gc`));
+    } finally {
+      await berth.stop();
+    }
+  });
+});
