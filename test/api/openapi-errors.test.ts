@@ -39,6 +39,9 @@ const DESIGNED = [
   'POST /api/v1/promotions', 'GET /api/v1/promotion-gate-kinds', 'GET /api/v1/repositories/{repo}/release-notes/{reference}',
   'GET /api/v1/projects/{project}/promotion-gates', 'POST /api/v1/projects/{project}/promotion-gates', 'DELETE /api/v1/projects/{project}/promotion-gates/{id}',
   'GET /api/v1/repositories/{repo}/tags/{tag}/history', 'POST /api/v1/repositories/{repo}/tags/{tag}/rollback', 'POST /api/v1/repositories/{repo}/tags/{tag}/restore',
+  'GET /api/v1/repositories/{repo}/tags', 'GET /api/v1/projects/{project}/tag-rules', 'PUT /api/v1/projects/{project}/tag-rules/production',
+  'POST /api/v1/projects/{project}/tag-rules/naming', 'DELETE /api/v1/projects/{project}/tag-rules/naming/{id}',
+  'POST /api/v1/projects/{project}/tag-rules/immutable', 'DELETE /api/v1/projects/{project}/tag-rules/immutable/{id}',
 ];
 
 describe('REST API: OpenAPI document', { timeout: 120_000 }, () => {
