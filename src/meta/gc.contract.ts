@@ -27,6 +27,10 @@ export function describeGcRepo(name: string, makeStore: MakeMetaStore): void {
       assert.equal(await gc.acquireLease('gc', 'node-b', 60_000, now), true);
       assert.equal(await gc.acquireLease('gc', 'node-c', 60_000, now + 60_001), true, 'an expired lease is taken over');
       assert.equal(await gc.acquireLease('retention:acme', 'node-a', 60_000, now), true, 'leases are per name');
+      assert.equal(await gc.leaseHolder('gc'), 'node-c');
+      assert.equal(await gc.acquireLease('gc', 'node-d', 60_000, now + 60_002, 'node-x'), false, 'naming another holder as stale does nothing');
+      assert.equal(await gc.acquireLease('gc', 'node-d', 60_000, now + 60_002, 'node-c'), true, 'a holder known dead is replaced');
+      assert.equal(await gc.leaseHolder('nothing'), undefined);
     });
 
     it('a manifest is unlinked only when old, untagged and not listed by a live index', async () => {

@@ -70,9 +70,12 @@ export interface GcRepo {
   blobRowExists(digest: Digest): Promise<boolean>;
   /**
    * Takes or renews the lease `name` for `holder` until `now + ttlMs`; false while another holder's lease has
-   * not expired. Safe across processes sharing the store.
+   * not expired, unless that holder is `staleHolder` (one the caller knows is dead). Safe across processes
+   * sharing the store.
    */
-  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  acquireLease(name: string, holder: string, ttlMs: number, now: number, staleHolder?: string): Promise<boolean>;
+  /** Who holds the lease `name` (expired or not), if anyone. */
+  leaseHolder(name: string): Promise<string | undefined>;
   /** Gives the lease up if `holder` holds it; idempotent. */
   releaseLease(name: string, holder: string): Promise<void>;
 }
@@ -165,17 +168,21 @@ export class GcRepoImpl implements GcRepo {
     return (await this.db.selectFrom('blobs').select('digest').where('digest', '=', digest).executeTakeFirst()) !== undefined;
   }
 
-  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+  async acquireLease(name: string, holder: string, ttlMs: number, now: number, staleHolder?: string): Promise<boolean> {
     await this.db
       .insertInto('job_leases')
       .values({ name, holder, expires_at: now + ttlMs })
       .onConflict((oc) =>
         oc.column('name')
           .doUpdateSet((eb) => ({ holder: eb.ref('excluded.holder'), expires_at: eb.ref('excluded.expires_at') }))
-          .where((eb) => eb.or([eb('job_leases.expires_at', '<=', now), eb('job_leases.holder', '=', holder)])))
+          .where((eb) => eb.or([eb('job_leases.expires_at', '<=', now), eb('job_leases.holder', 'in', [holder, staleHolder ?? holder])])))
       .execute();
     const row = await this.db.selectFrom('job_leases').select('holder').where('name', '=', name).executeTakeFirst();
     return row?.holder === holder;
+  }
+
+  async leaseHolder(name: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('job_leases').select('holder').where('name', '=', name).executeTakeFirst())?.holder;
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
