@@ -92,7 +92,7 @@ export class ManifestRepoImpl implements ManifestRepo {
       }
       // A re-push restarts the GC grace period of the link (and locks it against a concurrent GC unlink).
       await trx.insertInto('repository_manifests').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') }))).execute();
-      if (input.tag !== undefined) await setTag(trx, repo, input.tag, digest, at, input.change ?? SYSTEM_PUSH);
+      if (input.tag !== undefined) await setTag(trx, repo, input.tag, digest, at, input.change ?? SYSTEM_PUSH, input.tagExpected);
     });
   }
 

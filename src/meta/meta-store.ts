@@ -96,6 +96,11 @@ export interface PutManifestInput {
   tag?: Tag;
   /** Recorded in tag history when `tag` moves (default: a push by `system`). */
   change?: TagChangeContext;
+  /**
+   * What the caller saw `tag` point at when it checked its tag rules (undefined digest: absent). When given and
+   * the tag now points elsewhere, nothing is stored and BerthError CONFLICT (detail.reason 'tag-moved') is thrown.
+   */
+  tagExpected?: { digest: Digest | undefined };
 }
 
 export interface ReferrerDescriptor {

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { BerthError } from '../errors/berth-error.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { RepoName, Tag } from '../oci/names.ts';
 import type { TagChange, TagChangeKind } from '../versions/tag-change.ts';
@@ -81,7 +82,12 @@ export async function recordTagMove(
  * transaction. The previous digest is exact under concurrency: a new tag is created by an insert that yields to
  * a concurrent one, an existing row is locked (a no-op update) before its digest is read.
  */
-export async function setTag(db: Kysely<Database>, repo: RepoName, tag: Tag, digest: Digest, at: number, change: TagChangeContext): Promise<void> {
+/**
+ * Points `tag` at `digest` and records the move. With `expected`, an existing tag is moved only while it still
+ * points at `expected.digest` (or already at `digest`); else throws BerthError CONFLICT (detail.reason
+ * 'tag-moved') so the caller can re-check its tag rules against what the tag points at now.
+ */
+export async function setTag(db: Kysely<Database>, repo: RepoName, tag: Tag, digest: Digest, at: number, change: TagChangeContext, expected?: { digest: Digest | undefined }): Promise<void> {
   const created = await db
     .insertInto('tags')
     .values({ repository: repo, name: tag, digest, updated_at: at })
@@ -96,6 +102,9 @@ export async function setTag(db: Kysely<Database>, repo: RepoName, tag: Tag, dig
   await db.updateTable('tags').set({ updated_at: at }).where('repository', '=', repo).where('name', '=', tag).execute();
   const before = await db.selectFrom('tags').select('digest').where('repository', '=', repo).where('name', '=', tag).executeTakeFirst();
   if (before?.digest === digest) return;
+  if (expected && before !== undefined && before.digest !== expected.digest) {
+    throw new BerthError('CONFLICT', { message: `tag ${repo}:${tag} moved while this change was being checked: try again`, detail: { tag, reason: 'tag-moved' } });
+  }
   // Deleted between the insert and the lock: create it again.
   await db
     .insertInto('tags')

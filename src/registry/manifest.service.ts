@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { BerthError } from '../errors/berth-error.ts';
+import { BerthError, isBerthError } from '../errors/berth-error.ts';
 import { digestAlgorithm, digestOf, referrersFallbackTag, type Digest } from '../oci/digest.ts';
 import { parseDescriptor, parseManifest, type Descriptor } from '../oci/manifest.ts';
 import { EMPTY_BLOB, isIndexMediaType, MediaType } from '../oci/media-types.ts';
@@ -16,6 +16,15 @@ export interface PutManifestResult {
   /** Warn-mode tag rule findings for a push by tag (shown as `Warning` headers). */
   warnings?: string[];
 }
+
+/** What a tag rules check found: warnings, and the digest (undefined: absent) the tag pointed at when checked. */
+interface TagCheck {
+  warnings: string[];
+  expected?: { digest: Digest | undefined };
+}
+const UNCHECKED: TagCheck = Object.freeze({ warnings: [] }) as TagCheck;
+/** A push whose tag keeps moving under it gives up after this many checks (CONFLICT, 409). */
+const TAG_CHECK_ATTEMPTS = 3;
 
 /** The tag rules (versions/tag-guard.ts): `isGuarded` answers from memory whether a project has any. */
 export type ManifestTagGuard = TagGuard & { isGuarded(repo: RepoName): Promise<boolean> };
@@ -74,34 +83,47 @@ export class ManifestService {
     if (ref.kind === 'digest' && digest !== ref.digest) {
       throw new BerthError('DIGEST_INVALID', { message: 'manifest digest does not match the reference it was pushed to', detail: { expected: ref.digest, actual: digest } });
     }
-    const warnings = ref.kind === 'tag' ? await this.checkTagChange(repo, ref.tag, digest, 'push', actor) : [];
+    let checked = ref.kind === 'tag' ? await this.checkTagChange(repo, ref.tag, digest, 'push', actor) : UNCHECKED;
     if (parsed.blobs.includes(EMPTY_BLOB.digest as Digest)) await this.ensureEmptyBlob(repo);
-    await this.deps.meta.manifests.put({
-      repo,
-      digest,
-      mediaType: parsed.mediaType,
-      content,
-      blobs: parsed.blobs,
-      manifests: parsed.manifests.map((d) => d.digest),
-      ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
-      ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
-      ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
-      ...(ref.kind === 'tag' ? { tag: ref.tag, change: { how: 'push' as const, actor } } : {}),
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.meta.manifests.put({
+          repo,
+          digest,
+          mediaType: parsed.mediaType,
+          content,
+          blobs: parsed.blobs,
+          manifests: parsed.manifests.map((d) => d.digest),
+          ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
+          ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
+          ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
+          ...(ref.kind === 'tag' ? { tag: ref.tag, change: { how: 'push' as const, actor } } : {}),
+          ...(checked.expected ? { tagExpected: checked.expected } : {}),
+        });
+        break;
+      } catch (err) {
+        // Another push moved the tag after its rules were checked: check again against where it points now.
+        const isTagMoved = isBerthError(err, 'CONFLICT') && err.detail?.reason === 'tag-moved';
+        if (!isTagMoved || ref.kind !== 'tag' || attempt >= TAG_CHECK_ATTEMPTS) throw err;
+        checked = await this.checkTagChange(repo, ref.tag, digest, 'push', actor);
+      }
+    }
+    const { warnings } = checked;
     return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
   }
 
   /**
    * Asks the tag guard about pointing `tag` at `to` (undefined: deleting it); throws its refusal, returns its
-   * warnings. The tag's current digest is looked up only when the project has tag rules.
+   * warnings and the digest the decision was made on. The tag's current digest is looked up only when the
+   * project has tag rules.
    */
-  private async checkTagChange(repo: RepoName, tag: Tag, to: Digest | undefined, how: TagChangeKind, actor: string): Promise<string[]> {
+  private async checkTagChange(repo: RepoName, tag: Tag, to: Digest | undefined, how: TagChangeKind, actor: string): Promise<TagCheck> {
     const guard = this.deps.tagGuard;
-    if (!guard || !(await guard.isGuarded(repo))) return [];
+    if (!guard || !(await guard.isGuarded(repo))) return UNCHECKED;
     const from = await this.deps.meta.tagDetails.digestOf(repo, tag);
-    if (from === undefined && to === undefined) return [];
+    if (from === undefined && to === undefined) return UNCHECKED;
     const { warnings } = await guard.check({ repo, tag, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), how, actor });
-    return warnings;
+    return { warnings, expected: { digest: from } };
   }
 
   /** By tag: removes only that tag. By digest: removes the manifest and the tags pointing at it. `actor` as for put. */

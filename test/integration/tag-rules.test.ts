@@ -120,14 +120,31 @@ describe('tag rules through the API and /v2', { timeout: 180_000 }, () => {
     assert.deepEqual(events.filter((e) => e.action === 'tag-rule.add').map((e) => e.detail.rule).sort(), ['frozen', 'release-names', 'style']);
   });
 
+  it('concurrent first pushes of an immutable tag: exactly one wins, the others are refused naming the rule', async () => {
+    expectStatus(await maintainer('POST', '/projects/acme/tag-rules/immutable', { name: 'race-frozen', repositories: 'race', tags: 'v*' }), 201);
+    await pushImageAs(f.berth.url, 'acme/race', 'base', auth('dev'));
+    const base = JSON.parse(await manifestOf('acme/race', 'base')) as Record<string, unknown>;
+    const variants = Array.from({ length: 6 }, (_, i) => JSON.stringify({ ...base, annotations: { variant: String(i) } }));
+    const results = await Promise.all(variants.map((m) => retag('acme/race', m, 'v1.0.0', auth('dev'))));
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 1, `statuses ${statuses.join(',')}`);
+    const winner = variants[statuses.indexOf(201)]!;
+    for (const res of results.filter((r) => r.status !== 201)) {
+      const entry = await expectOciError(res, 403, 'DENIED');
+      assert.match(entry.message, /acme\/race:v1\.0\.0 is immutable \(rule "race-frozen"/);
+    }
+    assert.equal(await manifestOf('acme/race', 'v1.0.0'), winner);
+  });
+
   it('production protection refuses pushing latest; only owners change it; other projects are untouched', async () => {
     await pushImageAs(f.berth.url, 'prodco/app', 'latest', auth('dev'));
+    const latest = await manifestOf('prodco/app', 'latest');
     expectProblem(await maintainer('PUT', '/projects/prodco/tag-rules/production', { isProduction: true }), 403, 'DENIED');
     const set = await owner('PUT', '/projects/prodco/tag-rules/production', { isProduction: true, refuseLatestPull: true });
     expectStatus(set, 200);
     assert.deepEqual(set.body, { isProduction: true, refuseLatestPull: true });
 
-    const refused = await expectOciError(await retag('prodco/app', await manifestOf('prodco/app', 'latest'), 'latest', ADMIN), 403, 'DENIED');
+    const refused = await expectOciError(await retag('prodco/app', latest, 'latest', ADMIN), 403, 'DENIED');
     assert.equal(refused.message, 'project prodco is marked production (rule "production"): the tag "latest" is refused, push a version tag instead');
     assert.equal((await pushImageAs(f.berth.url, 'prodco/app', '1.0.0', auth('dev')).then(() => 201)), 201);
     assert.equal((await del('prodco/app', 'latest', auth('max'))).status, 202, 'removing latest is always allowed');
