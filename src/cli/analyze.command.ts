@@ -24,7 +24,7 @@ interface AnalyzeCliOptions extends ConnectionOptions {
 const NOT_FOUND_CODES = new Set(['MANIFEST_UNKNOWN', 'BLOB_UNKNOWN', 'NAME_UNKNOWN']);
 const BAD_IMAGE_CODES = new Set(['IMAGE_INVALID', 'IMAGE_LIMIT_EXCEEDED', 'DIGEST_INVALID', 'MANIFEST_INVALID']);
 
-function parsePlatform(raw: string | undefined): PlatformChoice | undefined {
+export function parsePlatform(raw: string | undefined): PlatformChoice | undefined {
   if (raw === undefined) return undefined;
   if (raw === 'all') return 'all';
   const [os, architecture, variant, extra] = raw.split('/');
@@ -33,7 +33,7 @@ function parsePlatform(raw: string | undefined): PlatformChoice | undefined {
 }
 
 /** Errors of local sources and of reading the image, as exit codes: missing is 5, unreadable 4, corrupt 1. */
-function describeLocal(err: unknown, what: string): unknown {
+export function describeLocal(err: unknown, what: string): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return new CliError(`${what}: no such file or directory`, EXIT.NOT_FOUND);
   if (code === 'EACCES' || code === 'EPERM') return new CliError(`${what}: permission denied`, EXIT.DENIED);
@@ -42,7 +42,7 @@ function describeLocal(err: unknown, what: string): unknown {
   return err;
 }
 
-async function openSource(raw: string, ctx: CliContext): Promise<ImageSource> {
+export async function openSource(raw: string, ctx: CliContext): Promise<ImageSource> {
   const ref = parseSourceReference(raw);
   if (ref.transport === 'oci') return ociLayoutSource(ref.dir, ref.tag);
   if (ref.transport === 'docker-archive') return dockerArchiveSource(ref.path, ref.tag);

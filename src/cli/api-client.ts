@@ -14,6 +14,12 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/** A body sent as is (an upload), streamed when it is a stream. */
+export interface RawBody {
+  contentType: string;
+  body: ReadableStream<Uint8Array> | Uint8Array | string;
+}
+
 /** One page of a list endpoint. */
 export interface Page<T> {
   items: T[];
@@ -79,13 +85,15 @@ export class ApiClient {
    * Sends one request and returns the successful response unread. Throws CliError for a failed status (the
    * body is consumed for its message) and for a server that cannot be reached.
    */
-  async send(method: string, path: string, what: string, opts: { query?: Query; body?: unknown } = {}): Promise<Response> {
+  async send(method: string, path: string, what: string, opts: { query?: Query; body?: unknown; raw?: RawBody } = {}): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.credentials) headers.authorization = basicAuthorization(this.credentials);
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.raw !== undefined) headers['content-type'] = opts.raw.contentType;
+    const body = opts.raw !== undefined ? { body: opts.raw.body, duplex: 'half' } : opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {};
     let res: Response;
     try {
-      res = await fetch(this.url(path, opts.query), { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
+      res = await fetch(this.url(path, opts.query), { method, headers, ...body } as RequestInit);
     } catch (err) {
       throw networkError(err, this.target.host);
     }
@@ -94,7 +102,7 @@ export class ApiClient {
   }
 
   /** A JSON answer (undefined for 204). */
-  async request<T>(method: string, path: string, what: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+  async request<T>(method: string, path: string, what: string, opts: { query?: Query; body?: unknown; raw?: RawBody } = {}): Promise<T> {
     const res = await this.send(method, path, what, opts);
     if (res.status === 204) return undefined as T;
     try {

@@ -10,6 +10,8 @@ export const EXIT = {
   DENIED: 4,
   /** The named repository, tag or digest does not exist. */
   NOT_FOUND: 5,
+  /** A command that keeps 1 for its verdict (`berth scan --fail-on`) failed in some other way. */
+  ERROR: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -21,6 +23,7 @@ const CLIENT_MEANINGS: Record<ExitCode, string> = {
   [EXIT.UNAVAILABLE]: 'the registry could not be reached (connection refused, DNS, 502/503/504)',
   [EXIT.DENIED]: 'authentication failed or access was denied (401/403)',
   [EXIT.NOT_FOUND]: 'the repository, tag or digest does not exist (404)',
+  [EXIT.ERROR]: 'the command failed otherwise (the image could not be read, the server answered unexpectedly)',
 };
 
 /** The "Exit codes:" section of a client command's --help, listing `codes` with their meaning. */
