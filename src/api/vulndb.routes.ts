@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BerthError } from '../errors/berth-error.ts';
 import { isoTime } from '../identity/identity-context.ts';
 import type { SourceFreshness } from '../meta/vulndb.repo.ts';
+import { FindingView } from '../scan/match/finding.schema.ts';
 import type { VulnerabilityMatcher } from '../scan/match/vulnerability-matcher.ts';
 import { NDJSON_UPLOAD, ZIP_UPLOAD, type VulnDbAdminService } from '../scan/vulndb/vulndb-admin.service.ts';
 import type { ImportResult } from '../scan/vulndb/vulndb.service.ts';
@@ -50,23 +51,6 @@ export const InventoryInput = z.object({
     locations: z.array(z.object({ path: text(4096), layer: z.number().int().min(0) })).max(64).default([]),
     arch: text(64).optional(),
   })).max(200_000),
-});
-
-const FindingView = z.object({
-  id: z.string(),
-  aliases: z.array(z.string()),
-  summary: z.string().optional(),
-  package: z.object({
-    ecosystem: z.string(), name: z.string(), version: z.string(), purl: z.string().optional(),
-    source: z.object({ name: z.string(), version: z.string() }).optional(),
-  }),
-  severity: z.enum(['none', 'low', 'medium', 'high', 'critical']),
-  isSeverityUnknown: z.boolean().optional(),
-  score: z.number().optional(),
-  vector: z.string().optional(),
-  fixedVersions: z.array(z.string()),
-  published: z.string().optional(),
-  modified: z.string().optional(),
 });
 
 const MatchView = z.object({ revision: z.string(), findings: z.array(FindingView) });
