@@ -14,6 +14,8 @@ import { registerGcCommand } from './gc.command.ts';
 import { registerKeygenCommand } from './keygen.command.ts';
 import { registerSignCommand } from './sign.command.ts';
 import { registerVerifyCommand } from './verify.command.ts';
+import { registerAttestCommands } from './attest.command.ts';
+import { registerTrustCommands } from './trust.command.ts';
 import { registerPromoteCommands } from './promote.command.ts';
 import { registerReleaseNotesCommands } from './release-notes.command.ts';
 
@@ -29,6 +31,8 @@ registerAnalyzeCommand(program);
 registerKeygenCommand(program);
 registerSignCommand(program);
 registerVerifyCommand(program);
+registerAttestCommands(program);
+registerTrustCommands(program);
 registerLintCommand(program);
 registerManagementCommands(program);
 registerStorageCommands(program);

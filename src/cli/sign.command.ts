@@ -86,7 +86,10 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.CONFIG, EXIT.UNAVAILABLE, EXIT.DENI
         const ref = ctx.resolve(parseImageRef(raw));
         const key = await loadSigningKey(opts.key);
         const client = await ctx.client(ref.registry);
-        const manifest = await client.getManifest(ref.repository, (ref.digest ?? ref.tag)!);
+        // Resolve a tag with HEAD and read the manifest by digest, as cosign does: a trust policy never refuses those.
+        const digest = ref.digest ?? (await client.manifestDigest(ref.repository, ref.tag!));
+        if (!digest) throw new CliError(`${raw}: manifest unknown`, EXIT.NOT_FOUND);
+        const manifest = await client.getManifest(ref.repository, digest);
         const outcome = await signImage(client, {
           registry: ref.registry,
           repository: ref.repository,

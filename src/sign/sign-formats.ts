@@ -29,6 +29,10 @@ export const SignFormat = {
   TitleAnnotation: 'org.opencontainers.image.title',
   /** cosign v2's experimental `--registry-referrers-mode=oci-1-1`: a classic signature manifest as a referrer. */
   CosignLegacyReferrer: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+  /** Layer media type of a classic cosign attestation (`sha256-<hex>.att`): a DSSE envelope. */
+  DsseEnvelope: 'application/vnd.dsse.envelope.v1+json',
+  /** Layer annotation naming a classic attestation's predicate type. */
+  PredicateTypeAnnotation: 'predicateType',
   /** artifactType of a Notary Project (notation) signature manifest. */
   NotationSignature: 'application/vnd.cncf.notary.signature',
 } as const;
@@ -36,6 +40,11 @@ export const SignFormat = {
 /** The classic cosign tag of an image's signatures: `sha256-<hex>.sig`. */
 export function signatureTag(imageDigest: string): string {
   return `${imageDigest.replace(':', '-')}.sig`;
+}
+
+/** The classic cosign tag of an image's attestations: `sha256-<hex>.att`. */
+export function attestationTag(imageDigest: string): string {
+  return `${imageDigest.replace(':', '-')}.att`;
 }
 
 export function isBundleMediaType(mediaType: string | undefined): boolean {

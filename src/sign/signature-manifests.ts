@@ -67,11 +67,11 @@ export function classicSignatureManifest(layers: Descriptor[], payloads: Buffer[
  * `dev.sigstore.bundle.content: dsse-envelope`, `dev.sigstore.bundle.predicateType` (cosign's sign predicate)
  * and `org.opencontainers.image.created`.
  */
-export function bundleReferrerManifest(subject: Descriptor, bundle: Buffer, created: Date): BuiltManifest {
+export function bundleReferrerManifest(subject: Descriptor, bundle: Buffer, created: Date, predicateType: string = SignFormat.CosignSignPredicate): BuiltManifest {
   const bundleBlob = blob(bundle);
   const annotations = {
     [SignFormat.BundleContentAnnotation]: 'dsse-envelope',
-    [SignFormat.BundlePredicateAnnotation]: SignFormat.CosignSignPredicate,
+    [SignFormat.BundlePredicateAnnotation]: predicateType,
     [SignFormat.CreatedAnnotation]: created.toISOString(),
   };
   const bytes = Buffer.from(

@@ -29,13 +29,15 @@ export type SignatureReader = Pick<SignatureRegistry, 'getManifest' | 'manifestD
 /** Signature payloads, bundles and signature manifests are small; anything larger is not one. */
 const MAX_SIGNATURE_BYTES = 4 * 1024 * 1024;
 
-function layersOf(bytes: Buffer): Descriptor[] {
+/** The layer descriptors of a manifest's bytes. Throws on a malformed descriptor. */
+export function layersOf(bytes: Buffer): Descriptor[] {
   const body = JSON.parse(bytes.toString('utf8')) as { layers?: unknown };
   if (!Array.isArray(body.layers)) return [];
   return body.layers.map((d, i) => parseDescriptor(d, `layers[${i}]`));
 }
 
-async function readBlob(registry: SignatureReader, repo: string, desc: Descriptor): Promise<Buffer> {
+/** Reads a small signature-sized blob whole, checking its digest. Throws when too large, absent or altered. */
+export async function readBlob(registry: SignatureReader, repo: string, desc: Descriptor): Promise<Buffer> {
   if (desc.size > MAX_SIGNATURE_BYTES) throw new Error(`the blob is ${desc.size} bytes, more than a signature can be`);
   const { body } = await registry.openBlob(repo, desc.digest);
   const chunks: Uint8Array[] = [];

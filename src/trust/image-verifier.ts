@@ -1,4 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import type { Digest } from '../oci/digest.ts';
+import { checkAttestation, envelopeOf, findAttestations, type FoundAttestation } from '../sign/attestation.ts';
 import { checkSignature, type FoundSignature, type SignatureCheck, type SignedImage } from '../sign/signature-check.ts';
 import { findSignatures, type SignatureReader } from '../sign/signature-store.ts';
 import { VerificationKey } from '../sign/signing-key.ts';
@@ -70,4 +72,36 @@ export async function verifyDigest(source: SignatureReader, policy: TrustPolicy,
   }
   const shown = [...new Set(reasons)].slice(0, 3);
   return { isTrusted: false, reason: `no signature by a trusted signer (trusted: ${describeSigners(policy)})${shown.length > 0 ? `: ${shown.join('; ')}` : ''}` };
+}
+
+/** Whether one attestation is signed by a trusted key or keyless identity and is about `digest`. Never throws. */
+function isTrustedAttestation(found: FoundAttestation, policy: TrustPolicy, digest: Digest, now: Date): boolean {
+  if (policy.keys.some(({ key }) => checkAttestation(found, key, digest).isVerified)) return true;
+  if (!policy.keyless) return false;
+  const env = envelopeOf(found);
+  if (typeof env === 'string' || env.certificates.length === 0) return false;
+  try {
+    const chain = env.certificates.map((der) => new X509Certificate(der));
+    if (!checkAttestation(found, new VerificationKey(chain[0]!.publicKey), digest).isVerified) return false;
+    const signedAt = env.integratedTime !== undefined ? new Date(env.integratedTime * 1000) : undefined;
+    return 'identity' in checkCertificate({ chain, signedAt }, policy.keyless.roots, policy.keyless.identities, now);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The policy's required attestation types that no trusted attestation of `digest` provides (empty: all there).
+ * Throws only when the registry itself fails.
+ */
+export async function missingAttestations(source: SignatureReader, policy: TrustPolicy, repo: string, digest: Digest, now: Date): Promise<string[]> {
+  if (policy.requiredAttestations.length === 0) return [];
+  const found = await findAttestations(source, repo, digest);
+  const present = new Set<string>();
+  for (const attestation of found) {
+    if (attestation.claimedType !== undefined && policy.requiredAttestations.includes(attestation.claimedType) && !present.has(attestation.claimedType) && isTrustedAttestation(attestation, policy, digest, now)) {
+      present.add(attestation.claimedType);
+    }
+  }
+  return policy.requiredAttestations.filter((t) => !present.has(t));
 }

@@ -7,7 +7,7 @@ import { isIndexMediaType } from '../oci/media-types.ts';
 import type { RepoName } from '../oci/names.ts';
 import type { ManifestChange, PullCandidate, PullFinding, PullPolicy } from '../registry/pull-policy.ts';
 import type { SignatureReader } from '../sign/signature-store.ts';
-import { verifyDigest, type TrustVerdict } from './image-verifier.ts';
+import { missingAttestations, verifyDigest, type TrustVerdict } from './image-verifier.ts';
 import type { TrustPolicy } from './trust-policy.ts';
 import type { VerificationCache } from './verification.cache.ts';
 
@@ -69,14 +69,25 @@ export class TrustPullPolicy implements PullPolicy {
     const epoch = this.deps.cache.epoch;
     const now = new Date(this.deps.now());
     let verdict = await verifyDigest(this.deps.source, policy, repo, digest, now);
+    /** Where the trusted signature is (the manifest itself, or an index listing it): attestations may be on either. */
+    const attested = [digest];
     if (!verdict.isTrusted && !isIndexMediaType(mediaType)) {
       for (const index of await this.deps.lookups.indexesListing(repo, digest, PARENT_LIMIT)) {
         const parent = await verifyDigest(this.deps.source, policy, repo, index.digest, now);
         if (parent.isTrusted) {
           verdict = { isTrusted: true, signer: `${parent.signer} (through index ${index.digest})` };
+          attested.push(index.digest);
           break;
         }
       }
+    }
+    if (verdict.isTrusted && policy.requiredAttestations.length > 0) {
+      let missing = policy.requiredAttestations;
+      for (const subject of attested) {
+        const stillMissing = await missingAttestations(this.deps.source, policy, repo, subject, now);
+        missing = missing.filter((t) => stillMissing.includes(t));
+      }
+      if (missing.length > 0) verdict = { isTrusted: false, reason: `signed by ${verdict.signer}, but missing required attestations signed by a trusted signer: ${missing.join(', ')}` };
     }
     // A policy or signature change while verifying invalidated the cache: the verdict is not stored then.
     this.deps.cache.set(repo, digest, verdict, epoch);
