@@ -7,7 +7,7 @@ import { CliContext, CONNECTION_HELP, runAction, withConnectionOptions, type Con
 import { CliError } from './cli-error.ts';
 import { EXIT, exitCodesHelp } from './exit-codes.ts';
 import { emit } from './output.ts';
-import { loadSigningKey, loadVerificationKey } from './sign.command.ts';
+import { loadVerificationKey, openImageToSign } from './sign.command.ts';
 
 interface AttestOptions extends ConnectionOptions {
   key: string;
@@ -89,14 +89,7 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.CONFIG, EXIT.UNAVAILABLE, EXIT.DENI
         } catch (err) {
           throw new CliError(`cannot read the predicate ${opts.predicate} as JSON: ${(err as Error).message}`, EXIT.CONFIG);
         }
-        const ctx = new CliContext(opts);
-        const ref = ctx.resolve(parseImageRef(raw));
-        const key = await loadSigningKey(opts.key);
-        const client = await ctx.client(ref.registry);
-        // Resolve a tag with HEAD and read the manifest by digest, as cosign does: a trust policy never refuses those.
-        const digest = ref.digest ?? (await client.manifestDigest(ref.repository, ref.tag!));
-        if (!digest) throw new CliError(`${raw}: manifest unknown`, EXIT.NOT_FOUND);
-        const manifest = await client.getManifest(ref.repository, digest);
+        const { ctx, ref, key, client, manifest } = await openImageToSign(raw, opts);
         const outcome = await attestImage(client, {
           repository: ref.repository,
           image: { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length },

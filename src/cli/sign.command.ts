@@ -33,6 +33,22 @@ export async function loadVerificationKey(path: string): Promise<VerificationKey
   return parsePublicKey(await readKeyFile(path));
 }
 
+/**
+ * What signing and attesting start from: the context, the image reference, the private key, a client, and the
+ * manifest. A tag is resolved with HEAD and the manifest read by digest, as cosign does: a trust policy never
+ * refuses those reads, so an unsigned image can be signed under enforce. Throws CliError (NOT_FOUND when absent).
+ */
+export async function openImageToSign(raw: string, opts: ConnectionOptions & { key: string }) {
+  const ctx = new CliContext(opts);
+  const ref = ctx.resolve(parseImageRef(raw));
+  const key = await loadSigningKey(opts.key);
+  const client = await ctx.client(ref.registry);
+  const digest = ref.digest ?? (await client.manifestDigest(ref.repository, ref.tag!));
+  if (!digest) throw new CliError(`${raw}: manifest unknown`, EXIT.NOT_FOUND);
+  const manifest = await client.getManifest(ref.repository, digest);
+  return { ctx, ref, key, client, manifest };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -82,14 +98,7 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.CONFIG, EXIT.UNAVAILABLE, EXIT.DENI
       runAction(async (raw: string, opts: SignOptions) => {
         if (!(SIGN_MODES as readonly string[]).includes(opts.mode)) throw new CliError(`invalid --mode "${opts.mode}": use ${SIGN_MODES.join(', ')}`, EXIT.CONFIG);
         const annotations = parseAnnotations(opts.annotation);
-        const ctx = new CliContext(opts);
-        const ref = ctx.resolve(parseImageRef(raw));
-        const key = await loadSigningKey(opts.key);
-        const client = await ctx.client(ref.registry);
-        // Resolve a tag with HEAD and read the manifest by digest, as cosign does: a trust policy never refuses those.
-        const digest = ref.digest ?? (await client.manifestDigest(ref.repository, ref.tag!));
-        if (!digest) throw new CliError(`${raw}: manifest unknown`, EXIT.NOT_FOUND);
-        const manifest = await client.getManifest(ref.repository, digest);
+        const { ctx, ref, key, client, manifest } = await openImageToSign(raw, opts);
         const outcome = await signImage(client, {
           registry: ref.registry,
           repository: ref.repository,
