@@ -21,8 +21,11 @@ export function registerCopyCommand(program: Command): void {
 Blobs stream from source to destination; blobs the destination already has are skipped, and on the same
 registry they are mounted from the source repository. Manifests keep their exact bytes, so digests do not
 change. A DST with @digest must name the source's digest. Progress is shown when stderr is a terminal.
+Signatures, attestations and SBOMs come along: the OCI 1.1 referrers of the image and of each child (through
+the referrers API or its tag-schema fallback; added to the fallback index on a destination without the API)
+and cosign's sha256-<hex>.sig/.att/.sbom tags, so the copy verifies like the original.
 --json prints {source, destination, digest, mediaType, manifests, blobs: {copied, mounted, skipped},
-bytesCopied}.
+bytesCopied, trust: {referrers, tags}}.
 ${CONNECTION_HELP}
 ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.CONFIG, EXIT.UNAVAILABLE, EXIT.DENIED, EXIT.NOT_FOUND])}`,
     )
@@ -44,6 +47,7 @@ ${exitCodesHelp([EXIT.OK, EXIT.FAILURE, EXIT.CONFIG, EXIT.UNAVAILABLE, EXIT.DENI
             `Copied ${formatImageRef(src)} to ${formatImageRef(dst)}`,
             `Digest: ${report.digest} (${report.mediaType})`,
             `${report.manifests} manifest(s); blobs: ${blobs.copied} copied (${formatBytes(report.bytesCopied)}), ${blobs.mounted} mounted, ${blobs.skipped} already present`,
+            `Trust: ${report.trust.referrers} referrer(s), ${report.trust.tags} cosign tag(s) (signatures, attestations, SBOMs)`,
           ].join('\n'),
         );
       }),

@@ -165,8 +165,17 @@ export async function appendClassicSignature(registry: SignatureRegistry, repo: 
  */
 export async function pushReferrer(registry: SignatureRegistry, repo: string, subject: Digest, built: BuiltManifest, artifactType: string): Promise<{ isFallback: boolean }> {
   await pushManifest(registry, repo, built);
+  const entry: Descriptor = { mediaType: built.mediaType, digest: built.digest, size: built.bytes.length, artifactType, ...(built.annotations ? { annotations: built.annotations } : {}) };
+  return listReferrer(registry, repo, subject, entry);
+}
+
+/**
+ * Makes sure a referrer already pushed shows among `subject`'s referrers: on a registry without the referrers
+ * API, by adding `entry` to the tag-schema fallback index (`sha256-<hex>`). Returns whether that was needed.
+ */
+export async function listReferrer(registry: SignatureRegistry, repo: string, subject: Digest, entry: Descriptor): Promise<{ isFallback: boolean }> {
   const { manifests, isFallback } = await registry.referrers(repo, subject);
-  if (!isFallback || manifests.some((d) => d.digest === built.digest)) return { isFallback };
+  if (!isFallback || manifests.some((d) => d.digest === entry.digest)) return { isFallback };
   const tag = referrersFallbackTag(subject);
   let existing: Descriptor[] = [];
   if (await registry.manifestDigest(repo, tag)) {
@@ -179,7 +188,6 @@ export async function pushReferrer(registry: SignatureRegistry, repo: string, su
       }
     });
   }
-  const entry: Descriptor = { mediaType: built.mediaType, digest: built.digest, size: built.bytes.length, artifactType, ...(built.annotations ? { annotations: built.annotations } : {}) };
   await registry.putManifest(repo, tag, fallbackIndexWith(existing, entry), MediaType.OciIndex);
   return { isFallback };
 }
