@@ -24,6 +24,7 @@ import { AnalysisService } from './storage-report/analysis.service.ts';
 import { StorageReportService } from './storage-report/storage-report.service.ts';
 import { GcService } from './gc/gc.service.ts';
 import { scheduleEvery } from './gc/job-schedule.ts';
+import { RetentionService } from './versions/retention.service.ts';
 import { createVulnDbServices } from './scan/vulndb/vulndb-services.ts';
 import { RollbackService } from './versions/rollback.service.ts';
 import { PromotionGateService } from './versions/promotion-gates.service.ts';
@@ -137,6 +138,8 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const analysis = new AnalysisService({ image: { manifests, blobs }, cache: meta.analyses, storage: meta.storage, projects: meta.projects, now });
   // Garbage collection (#4): manual (API, CLI) or every gc.every; one run at a time across nodes.
   const gc = new GcService({ gc: meta.gc, blobs: driver, audit: auth.audit, log, now, graceMs: config.gc.grace, historyWindowMs: config.versions.historyWindow });
+  // Retention (#4): per-project keep rules, run on request or every gc.retentionEvery; deletes go through the TagGuard.
+  const retention = new RetentionService({ retention: meta.retention, gc: meta.gc, tags: meta.tags, guard: tagGuard, audit: auth.audit, now, historyWindowMs: config.versions.historyWindow });
   const rollback = new RollbackService({ history: meta.tagHistory, guard: tagGuard, audit: auth.audit, now });
   // Promotion (#4). Gate kinds are the plug-in point: scan and signature gates join this list.
   const releaseNotes = new ReleaseNoteService({ manifests, blobs });
@@ -160,7 +163,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis, vulndb: vulndbAdmin, matcher, rollback, releaseNotes, tagRules, tagList, gc, promotions, promotionGates },
+      services: { ...identity, storageReport, analysis, vulndb: vulndbAdmin, matcher, rollback, releaseNotes, tagRules, tagList, gc, retention, promotions, promotionGates },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,
@@ -195,6 +198,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const auditRetention = scheduleAuditRetention({ audit: meta.audit, retentionMs: config.audit.retention, now, log });
   const SYSTEM_ACTOR = { kind: 'system' as const, name: 'system', userId: null, sourceIp: null };
   const scheduledGc = scheduleEvery('gc', config.gc.every, () => gc.run({ dryRun: false, actor: SYSTEM_ACTOR }), log);
+  const scheduledRetention = scheduleEvery('retention', config.gc.retentionEvery, () => retention.runAll(SYSTEM_ACTOR), log);
 
   const { host, port } = parseListen(config.listen);
   try {
@@ -202,6 +206,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   } catch (err) {
     clearInterval(sweeper);
     await scheduledGc.stop();
+    await scheduledRetention.stop();
     await auditRetention.stop();
     await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
     stopAlerts();
@@ -234,6 +239,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
           clearTimeout(cutStragglers);
         }
         await scheduledGc.stop();
+        await scheduledRetention.stop();
         await auditRetention.stop();
         auth.pullAudit.closeAll();
         await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });

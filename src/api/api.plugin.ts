@@ -7,6 +7,7 @@ import type { Actor } from '../identity/identity-context.ts';
 import type { IdentityServices } from '../identity/identity-services.ts';
 import { parseInput } from '../identity/validate.ts';
 import type { GcService } from '../gc/gc.service.ts';
+import type { RetentionService } from '../versions/retention.service.ts';
 import type { AnalysisService } from '../storage-report/analysis.service.ts';
 import type { StorageReportService } from '../storage-report/storage-report.service.ts';
 import type { RollbackService } from '../versions/rollback.service.ts';
@@ -20,6 +21,7 @@ import { analysisRoutes } from './analysis.routes.ts';
 import { API_PREFIX, type ApiCaller, type ApiRoute } from './api-route.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { gcRoutes } from './gc.routes.ts';
+import { retentionRoutes } from './retention.routes.ts';
 import { makeGuards } from './guards.ts';
 import { ipRuleRoutes } from './ip-rule.routes.ts';
 import { toJsonSchema } from './json-schema.ts';
@@ -40,7 +42,7 @@ import { vulndbRoutes } from './vulndb.routes.ts';
 import type { VulnDbAdminService } from '../scan/vulndb/vulndb-admin.service.ts';
 import type { VulnerabilityMatcher } from '../scan/match/vulnerability-matcher.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; vulndb: VulnDbAdminService; matcher: VulnerabilityMatcher; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService; gc: GcService;
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; vulndb: VulnDbAdminService; matcher: VulnerabilityMatcher; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService; gc: GcService; retention: RetentionService;
   promotions: PromotionService; promotionGates: PromotionGateService };
 
 export interface ApiPluginOptions {
@@ -78,6 +80,7 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
     ...gcRoutes(s.gc, g),
+    ...retentionRoutes(s.retention, g),
     ...vulndbRoutes({ admin: s.vulndb, matcher: s.matcher }, g),
     ...tagHistoryRoutes({ rollback: s.rollback, access: opts.access }),
     ...tagRuleRoutes(s.tagRules, g),

@@ -11,6 +11,7 @@ import { registerRollbackCommand } from './rollback.command.ts';
 import { registerTagCommands } from './tag.command.ts';
 import { registerTagRuleCommands } from './tag-rules.command.ts';
 import { registerGcCommand } from './gc.command.ts';
+import { registerRetentionCommands } from './retention.command.ts';
 import { registerKeygenCommand } from './keygen.command.ts';
 import { registerSignCommand } from './sign.command.ts';
 import { registerVerifyCommand } from './verify.command.ts';
@@ -42,6 +43,7 @@ registerTagCommands(program);
 registerRollbackCommand(program);
 registerTagRuleCommands(program);
 registerGcCommand(program);
+registerRetentionCommands(program);
 registerPromoteCommands(program);
 registerReleaseNotesCommands(program);
 

@@ -6,6 +6,7 @@ import { AlertRepoImpl } from './alert.repo.ts';
 import { AnalysisCacheRepoImpl, type AnalysisCacheRepo } from './analysis-cache.repo.ts';
 import { AuditRepoImpl } from './audit.repo.ts';
 import { GcRepoImpl, type GcRepo } from './gc.repo.ts';
+import { RetentionRepoImpl, type RetentionRepo } from './retention.repo.ts';
 import { BlobRepoImpl } from './blob.repo.ts';
 import type { MetaDialect } from './dialects/dialect.ts';
 import type { IdentityStore } from './identity-store.ts';
@@ -134,9 +135,10 @@ export interface TagRepo {
   list(repo: RepoName, page: Page): Promise<PageResult<Tag>>;
   /**
    * Removes exactly this tag (never its siblings) and records it in tag history with `change` (default a delete
-   * by `system`) in the same transaction. False when it did not exist.
+   * by `system`) in the same transaction. False when it did not exist, or (with `expected`) when it points
+   * elsewhere now: retention never deletes a tag that moved after it was evaluated.
    */
-  delete(repo: RepoName, tag: Tag, change?: TagChangeContext): Promise<boolean>;
+  delete(repo: RepoName, tag: Tag, change?: TagChangeContext, expected?: Digest): Promise<boolean>;
 }
 
 export interface UploadSession {
@@ -176,6 +178,8 @@ export interface MetaStore extends IdentityStore {
   readonly analyses: AnalysisCacheRepo;
   /** Garbage collection's graph, its re-checked deletes and job leases (gc.repo.ts). */
   readonly gc: GcRepo;
+  /** Retention policies and what their runs read (retention.repo.ts). */
+  readonly retention: RetentionRepo;
   /** Trust policies and the manifest lookups pull policies need (trust.repo.ts). */
   readonly trust: TrustRepo;
   /** The vulnerability database (vulndb.repo.ts). */
@@ -211,6 +215,7 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     storage: new StorageStatsRepoImpl(db),
     analyses: new AnalysisCacheRepoImpl(db),
     gc: new GcRepoImpl(db, dialect.name),
+    retention: new RetentionRepoImpl(db),
     trust: new TrustRepoImpl(db),
     vulndb: new VulnDbRepoImpl(db),
     promotionGates: new PromotionGateRepoImpl(db, now),

@@ -43,6 +43,8 @@ const DESIGNED = [
   'POST /api/v1/projects/{project}/tag-rules/naming', 'DELETE /api/v1/projects/{project}/tag-rules/naming/{id}',
   'POST /api/v1/projects/{project}/tag-rules/immutable', 'DELETE /api/v1/projects/{project}/tag-rules/immutable/{id}',
   'GET /api/v1/vulndb', 'POST /api/v1/vulndb/import', 'POST /api/v1/vulndb/sync', 'POST /api/v1/vulnerabilities/match',
+  'POST /api/v1/gc', 'GET /api/v1/projects/{project}/retention', 'PUT /api/v1/projects/{project}/retention', 'DELETE /api/v1/projects/{project}/retention',
+  'POST /api/v1/projects/{project}/retention/runs',
 ];
 
 describe('REST API: OpenAPI document', { timeout: 120_000 }, () => {
