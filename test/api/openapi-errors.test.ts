@@ -45,6 +45,7 @@ const DESIGNED = [
   'GET /api/v1/vulndb', 'POST /api/v1/vulndb/import', 'POST /api/v1/vulndb/sync', 'POST /api/v1/vulnerabilities/match',
   'POST /api/v1/gc', 'GET /api/v1/projects/{project}/retention', 'PUT /api/v1/projects/{project}/retention', 'DELETE /api/v1/projects/{project}/retention',
   'POST /api/v1/projects/{project}/retention/runs',
+  'GET /api/v1/projects/{project}/trust-policy', 'PUT /api/v1/projects/{project}/trust-policy', 'DELETE /api/v1/projects/{project}/trust-policy',
 ];
 
 describe('REST API: OpenAPI document', { timeout: 120_000 }, () => {
