@@ -17,6 +17,9 @@ import { blobRoutes } from './registry/blob.routes.ts';
 import { CatalogService } from './registry/catalog.service.ts';
 import { listingRoutes } from './registry/listing.routes.ts';
 import { manifestRoutes } from './registry/manifest.routes.ts';
+import { PullPolicies } from './registry/pull-policy.enforcer.ts';
+import { createTrustServices } from './trust/trust-services.ts';
+import { signedByGate } from './trust/signed-by.gate.ts';
 import { ManifestService } from './registry/manifest.service.ts';
 import { UploadService } from './registry/upload.service.ts';
 import { ANALYSIS_SCHEMA_VERSION } from './analyze/analysis.types.ts';
@@ -115,6 +118,10 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const tagGuard = createTagGuard({ tagRules: meta.tagRules, channels: config.tags.channels, now });
   const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes, tagGuard });
   const catalog = new CatalogService({ meta });
+  // Pull policies (#7): enforced on /v2 pulls; each feature registers its own (trust, vulnerability, ...).
+  const pullPolicies = new PullPolicies({ lookups: meta.trust });
+  const trust = await createTrustServices({ repo: meta.trust, manifests, blobs, audit: auth.audit, log, now });
+  pullPolicies.register(trust.pullPolicy);
   // The vulnerability database (#5): one VulnDbService, whose change events drive re-matching, for the vulndb
   // routes (imports and syncs by administrators, audited), registry scanning and `berth scan`'s matching.
   const { vulndb, admin: vulndbAdmin, matcher } = createVulnDbServices({ repo: meta.vulndb, audit: auth.audit, now, config: config.vulndb });
@@ -145,7 +152,8 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const releaseNotes = new ReleaseNoteService({ manifests, blobs });
   const promotionGates = new PromotionGateService({
     repo: meta.promotionGates,
-    gates: gateCatalogue([minAgeGate({ linkedAt: (r, d) => meta.promotionGates.linkedAt(r, d), now }), pulledByGate({ audit: meta.audit }), releaseNoteGate(releaseNotes)]),
+    gates: gateCatalogue([minAgeGate({ linkedAt: (r, d) => meta.promotionGates.linkedAt(r, d), now }), pulledByGate({ audit: meta.audit }), releaseNoteGate(releaseNotes),
+      signedByGate({ policies: trust.policies, source: trust.source, now })]),
     audit: auth.audit,
     now,
   });
@@ -163,15 +171,15 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis, vulndb: vulndbAdmin, matcher, rollback, releaseNotes, tagRules, tagList, gc, retention, promotions, promotionGates },
+      services: { ...identity, storageReport, analysis, vulndb: vulndbAdmin, matcher, rollback, releaseNotes, tagRules, tagList, gc, retention, promotions, promotionGates, trust: trust.policies },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,
     },
     registryRoutes: [
-      ...blobRoutes(blobs),
+      ...blobRoutes(blobs, pullPolicies),
       ...uploadRoutes({ uploads, blobs: meta.blobs }),
-      ...manifestRoutes(manifests),
+      ...manifestRoutes(manifests, pullPolicies),
       ...listingRoutes({ catalog, manifests }),
     ],
     readiness: [
@@ -205,6 +213,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     await app.listen({ host, port });
   } catch (err) {
     clearInterval(sweeper);
+    trust.stop();
     await scheduledGc.stop();
     await scheduledRetention.stop();
     await auditRetention.stop();
@@ -230,6 +239,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+    trust.stop();
         // In-flight requests get a grace period, but a stalled client (an upload whose sender hung) must not
         // hold shutdown forever: its connection is cut, and a chunked upload's session resumes after restart.
         const cutStragglers = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);

@@ -37,13 +37,15 @@ import { tagHistoryRoutes } from './tag-history.routes.ts';
 import { tagListRoutes } from './tag-list.routes.ts';
 import { tagRuleRoutes } from './tag-rule.routes.ts';
 import { teamRoutes } from './team.routes.ts';
+import { trustPolicyRoutes } from './trust-policy.routes.ts';
+import type { TrustPolicyService } from '../trust/trust-policy.service.ts';
 import { userRoutes } from './user.routes.ts';
 import { vulndbRoutes } from './vulndb.routes.ts';
 import type { VulnDbAdminService } from '../scan/vulndb/vulndb-admin.service.ts';
 import type { VulnerabilityMatcher } from '../scan/match/vulnerability-matcher.ts';
 
 export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; vulndb: VulnDbAdminService; matcher: VulnerabilityMatcher; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService; gc: GcService; retention: RetentionService;
-  promotions: PromotionService; promotionGates: PromotionGateService };
+  promotions: PromotionService; promotionGates: PromotionGateService; trust: TrustPolicyService };
 
 export interface ApiPluginOptions {
   authenticator: Authenticator;
@@ -79,6 +81,7 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...alertRoutes(s.alerts, g),
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
+    ...trustPolicyRoutes(s.trust, g),
     ...gcRoutes(s.gc, g),
     ...retentionRoutes(s.retention, g),
     ...vulndbRoutes({ admin: s.vulndb, matcher: s.matcher }, g),

@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.ts';
 import type { TrustRepo } from '../meta/trust.repo.ts';
 import type { BlobService } from '../registry/blob.service.ts';
 import type { ManifestService } from '../registry/manifest.service.ts';
+import type { SignatureReader } from '../sign/signature-store.ts';
 import { localSignatureReader } from './local-signature-reader.ts';
 import { TrustPolicyService } from './trust-policy.service.ts';
 import { TrustPullPolicy } from './trust.pull-policy.ts';
@@ -18,6 +19,8 @@ export interface TrustServices {
   policies: TrustPolicyService;
   /** Register with the registry's PullPolicies. */
   pullPolicy: TrustPullPolicy;
+  /** Reads signatures inside the server (for the signed-by promotion gate). */
+  source: SignatureReader;
   /** Stops the periodic reload. Idempotent. */
   stop(): void;
 }
@@ -38,9 +41,10 @@ export async function createTrustServices(deps: {
     onChange: (project) => cache.invalidateProject(project),
   });
   await policies.load();
+  const source = localSignatureReader({ manifests: deps.manifests, blobs: deps.blobs });
   const pullPolicy = new TrustPullPolicy({
     policies,
-    source: localSignatureReader({ manifests: deps.manifests, blobs: deps.blobs }),
+    source,
     lookups: deps.repo,
     cache,
     log: deps.log,
@@ -50,5 +54,5 @@ export async function createTrustServices(deps: {
     policies.load().catch((err: unknown) => deps.log.error({ err }, 'reloading trust policies failed'));
   }, RELOAD_EVERY_MS);
   reload.unref();
-  return { policies, pullPolicy, stop: () => clearInterval(reload) };
+  return { policies, pullPolicy, source, stop: () => clearInterval(reload) };
 }
