@@ -208,5 +208,36 @@ export function describeBlobDriver(name: string, makeDriver: MakeBlobDriver): vo
         await driver.ping();
       });
     });
+
+    describe('quarantine (garbage collection)', () => {
+      it('quarantine hides a blob, restore brings the same bytes back, purge removes them for good', async () => {
+        const bytes = randomBytes(2000);
+        const digest = await storeBlob(driver, bytes);
+        const token = await driver.quarantine(digest);
+        assert.ok(token);
+        await assert.rejects(driver.stat(digest), isCode('BLOB_UNKNOWN'));
+        assert.deepEqual(await collect(driver.list()), []);
+        assert.deepEqual(await driver.listQuarantined(), [{ token, digest }]);
+        await driver.restore(token);
+        assert.deepEqual(await buffer(await driver.open(digest)), bytes);
+        assert.deepEqual(await driver.listQuarantined(), []);
+        const again = await driver.quarantine(digest);
+        await driver.purge(again!);
+        await driver.purge(again!);
+        await assert.rejects(driver.open(digest), isCode('BLOB_UNKNOWN'));
+        assert.deepEqual(await driver.listQuarantined(), []);
+      });
+
+      it('quarantine of an absent blob is undefined; restore over a copy committed meanwhile keeps the content', async () => {
+        assert.equal(await driver.quarantine(digestOf(Buffer.from('never stored'))), undefined);
+        const bytes = Buffer.from('committed again while quarantined');
+        const digest = await storeBlob(driver, bytes);
+        const token = await driver.quarantine(digest);
+        await storeBlob(driver, bytes);
+        await driver.restore(token!);
+        assert.deepEqual(await buffer(await driver.open(digest)), bytes);
+        assert.deepEqual(await collect(driver.list()), [digest]);
+      });
+    });
   });
 }

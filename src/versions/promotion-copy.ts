@@ -40,7 +40,7 @@ export class PromotionCopier {
   readonly report: CopyReport = { manifests: 0, blobsLinked: 0, referrers: [], conflicts: [] };
 
   constructor(
-    private readonly store: { manifests: Pick<ManifestRepo, 'get' | 'put' | 'referrers'>; blobs: Pick<BlobRepo, 'findLinked' | 'link'> },
+    private readonly store: { manifests: Pick<ManifestRepo, 'get' | 'put' | 'referrers'>; blobs: Pick<BlobRepo, 'findLinked' | 'linkExisting'> },
     private readonly from: RepoName,
     private readonly to: RepoName,
     private readonly change: TagChangeContext,
@@ -90,7 +90,10 @@ export class PromotionCopier {
       if (await this.store.blobs.findLinked(this.to, blob)) continue;
       const linked = await this.store.blobs.findLinked(this.from, blob);
       if (!linked) throw new BerthError('BLOB_UNKNOWN', { message: `${this.from}@${digest} needs blob ${blob}, which it does not hold`, detail: { digest: blob } });
-      if (!this.isDryRun) await this.store.blobs.link(this.to, blob, linked.sizeBytes);
+      // linkExisting, not link: a blob garbage collection removed meanwhile must not come back as a row without bytes.
+      if (!this.isDryRun && !(await this.store.blobs.linkExisting(this.to, blob))) {
+        throw new BerthError('BLOB_UNKNOWN', { message: `${this.from}@${digest} needs blob ${blob}, which garbage collection just removed`, detail: { digest: blob } });
+      }
       this.report.blobsLinked++;
     }
     if (await this.store.manifests.get(this.to, { kind: 'digest', digest })) return;
