@@ -14,12 +14,14 @@ export function signedByGate(deps: {
   policies: { policyFor(project: string): TrustPolicy | undefined };
   source: SignatureReader;
   now: () => number;
-}): PromotionGate<{ keys?: string[] }> {
+}): PromotionGate<{ keys?: string[] | string }> {
   return {
     kind: 'signed-by',
     description: 'the image is signed by a signer the target project\'s trust policy trusts (`keys`: only those named keys)',
-    params: z.strictObject({ keys: z.array(z.string().min(1).max(64)).min(1).max(50).optional() }),
-    async evaluate(c, { keys }) {
+    // A list, or comma-separated text (`berth promotion-gates add ... --param keys=release,ci`).
+    params: z.strictObject({ keys: z.union([z.array(z.string().min(1).max(64)).min(1).max(50), z.string().min(1).max(1000)]).optional() }),
+    async evaluate(c, params) {
+      const keys = typeof params.keys === 'string' ? params.keys.split(',').map((k) => k.trim()).filter(Boolean) : params.keys;
       const project = projectOf(c.target.repository);
       const policy = deps.policies.policyFor(project);
       if (!policy) return { passed: false, reason: `project ${project} has no trust policy, so no signer is trusted` };

@@ -59,7 +59,7 @@ describe('signed-by promotion gate', { timeout: 120_000 }, () => {
   });
 
   it('with keys named, only those keys count', async () => {
-    const gate = await f.admin('POST', '/projects/prod/promotion-gates', { kind: 'signed-by', repository: 'other', params: { keys: ['ci'] } });
+    const gate = await f.admin('POST', '/projects/prod/promotion-gates', { kind: 'signed-by', repository: 'other', params: { keys: 'ci, release' } });
     expectStatus(gate, 201);
     const image = await push('v2');
     await sign(image);
