@@ -35,6 +35,7 @@ import { gateCatalogue, minAgeGate, pulledByGate, releaseNoteGate } from './vers
 import { PromotionService } from './versions/promotion.service.ts';
 import { ReleaseNoteService } from './versions/release-note.service.ts';
 import { uploadRoutes } from './registry/upload.routes.ts';
+import { ProductionPullPolicy } from './versions/production-pull.policy.ts';
 import { createTagGuard } from './versions/tag-guard.ts';
 import { TagListService } from './versions/tag-list.service.ts';
 import { TagRuleService } from './versions/tag-rule.service.ts';
@@ -122,6 +123,8 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const pullPolicies = new PullPolicies({ lookups: meta.trust });
   const trust = await createTrustServices({ repo: meta.trust, manifests, blobs, audit: auth.audit, log, now });
   pullPolicies.register(trust.pullPolicy);
+  // Production protection (#4): pulling `latest` in a production project that refuses it.
+  pullPolicies.register(new ProductionPullPolicy(tagGuard));
   // The vulnerability database (#5): one VulnDbService, whose change events drive re-matching, for the vulndb
   // routes (imports and syncs by administrators, audited), registry scanning and `berth scan`'s matching.
   const { vulndb, admin: vulndbAdmin, matcher } = createVulnDbServices({ repo: meta.vulndb, audit: auth.audit, now, config: config.vulndb });
