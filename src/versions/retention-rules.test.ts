@@ -67,6 +67,17 @@ describe('retention rules', () => {
     assert.deepEqual(verdicts(list, {}), { a: 'no-rules', b: 'no-rules', c: 'no-rules', d: 'no-rules' });
   });
 
+  it('tools\' tags take no rank and follow their image: kept with it, deleted with its last tag', () => {
+    const hex = (n: number) => String(n).repeat(64);
+    // 1.0.0 is sha256:0, 2.0.0 sha256:1; their signatures and fallback index were pushed after them.
+    const list = [...tags(['1.0.0', '2.0.0']).map((t, i) => ({ ...t, digest: `sha256:${hex(i)}` })),
+      ...tags([`sha256-${hex(0)}.sig`, `sha256-${hex(1)}.sig`, `sha256-${hex(1)}`, `sha256-${hex(7)}.att`]).map((t) => ({ ...t, pushedAt: t.pushedAt + DAY }))];
+    assert.deepEqual(verdicts(list, { keepMostRecent: 1 }), {
+      '1.0.0': 'DELETE', '2.0.0': 'most-recent',
+      [`sha256-${hex(0)}.sig`]: 'DELETE', [`sha256-${hex(1)}.sig`]: 'attachment', [`sha256-${hex(1)}`]: 'attachment', [`sha256-${hex(7)}.att`]: 'attachment',
+    });
+  });
+
   it('refuses malformed policies', () => {
     assert.throws(() => policy({ keepMostRecent: 0 }));
     assert.throws(() => policy({ keepPatterns: ['a/b'] }));

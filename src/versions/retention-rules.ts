@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { z } from 'zod';
 import { semverOf } from './tag-kind.ts';
+import { isToolTag } from './tag-rules.ts';
 
 /**
  * Retention rules per project (#4), evaluated on tags, pure. A policy lists keep rules; a tag that no rule keeps
@@ -14,7 +15,9 @@ import { semverOf } from './tag-kind.ts';
  *   5. most-recent     among the keepMostRecent most recently pushed tags of its repository;
  *   6. highest-version among the keepHighestVersions highest semantic versions of its repository;
  *   7. latest-patches  among the keepPatchesPerMinor highest patches of its major.minor;
- *   8. no-rules        the policy has no keep rule at all (an empty policy never deletes everything).
+ *   8. attachment      a tool's tag (`sha256-<hex>` fallback index, cosign's `.sig`/`.att`/`.sbom`) whose image is
+ *                      not losing its last tag in this run: it follows its image, never counted by the rules above;
+ *   9. no-rules        the policy has no keep rule at all (an empty policy never deletes everything).
  * Rules are counted per repository. Pre-releases count as versions and sort by SemVer 2.0.
  */
 
@@ -29,7 +32,7 @@ export const RetentionPolicy = z.strictObject({
 });
 export type RetentionPolicy = z.output<typeof RetentionPolicy>;
 
-export const KEEP_REASONS = ['immutable', 'history-window', 'pattern', 'pulled', 'most-recent', 'highest-version', 'latest-patches', 'no-rules'] as const;
+export const KEEP_REASONS = ['immutable', 'history-window', 'pattern', 'pulled', 'most-recent', 'highest-version', 'latest-patches', 'attachment', 'no-rules'] as const;
 export type KeepReason = (typeof KEEP_REASONS)[number];
 /** The documented order: the first that applies is the reason a tag is kept. */
 export const PRECEDENCE: readonly KeepReason[] = KEEP_REASONS;
@@ -94,6 +97,22 @@ function rankedKeeps(tags: readonly RetentionTag[], policy: RetentionPolicy): Ma
 }
 
 /**
+ * A tool's tag (`sha256-<hex>[.sig|.att|.sbom]`) goes only when this run deletes every tag of the image it is
+ * attached to, so a kept image keeps its signatures, attestations and fallback index. An image that had no tag
+ * to begin with (a platform manifest of an index) keeps its attachments.
+ */
+function attachmentVerdict(t: RetentionTag, imageVerdicts: readonly TagVerdict[], isActive: boolean): TagVerdict {
+  const base = { repository: t.repository, tag: t.tag, digest: t.digest };
+  const subject = `sha256:${t.tag.slice('sha256-'.length, 'sha256-'.length + 64)}`;
+  const imageTags = imageVerdicts.filter((v) => v.digest === subject);
+  if (imageTags.length > 0 && imageTags.every((v) => v.keep === undefined)) {
+    return { ...base, detail: `attached to ${subject}, whose tags this run deletes (${imageTags.map((v) => v.tag).join(', ')})` };
+  }
+  if (!isActive) return { ...base, keep: 'no-rules', detail: 'the policy has no keep rule: nothing is deleted' };
+  return { ...base, keep: 'attachment', detail: `attached to ${subject}, which this run does not untag` };
+}
+
+/**
  * The verdict for every tag: kept (with the first reason in PRECEDENCE) or deleted. `historySince` is the start
  * of the history window; `now` dates the pull window.
  */
@@ -105,8 +124,11 @@ export function evaluateRetention(tags: readonly RetentionTag[], policy: Retenti
   for (const t of tags) byRepo.set(t.repository, [...(byRepo.get(t.repository) ?? []), t]);
   const verdicts: TagVerdict[] = [];
   for (const [, repoTags] of [...byRepo].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const ranked = rankedKeeps(repoTags, policy);
-    for (const t of [...repoTags].sort((a, b) => (a.tag < b.tag ? -1 : 1))) {
+    // Tools' tags are not versions: they take no rank and follow their image (attachmentVerdict).
+    const images = repoTags.filter((t) => !isToolTag(t.tag));
+    const ranked = rankedKeeps(images, policy);
+    const byTag = new Map<string, TagVerdict>();
+    for (const t of images) {
       const base = { repository: t.repository, tag: t.tag, digest: t.digest };
       const pattern = patterns.find(({ re }) => re.test(t.tag));
       const candidates: Array<[KeepReason, string] | undefined> = [
@@ -117,10 +139,13 @@ export function evaluateRetention(tags: readonly RetentionTag[], policy: Retenti
         ...RANKED_REASONS.map((reason) => ranked.get(t.tag)?.find(([r]) => r === reason)),
       ];
       const keep = candidates.find((c) => c !== undefined);
-      if (keep) verdicts.push({ ...base, keep: keep[0], detail: keep[1] });
-      else if (!isActive) verdicts.push({ ...base, keep: 'no-rules', detail: 'the policy has no keep rule: nothing is deleted' });
-      else verdicts.push({ ...base, detail: 'no keep rule matched' });
+      if (keep) byTag.set(t.tag, { ...base, keep: keep[0], detail: keep[1] });
+      else if (!isActive) byTag.set(t.tag, { ...base, keep: 'no-rules', detail: 'the policy has no keep rule: nothing is deleted' });
+      else byTag.set(t.tag, { ...base, detail: 'no keep rule matched' });
     }
+    const imageVerdicts = [...byTag.values()];
+    for (const t of repoTags.filter((r) => isToolTag(r.tag))) byTag.set(t.tag, attachmentVerdict(t, imageVerdicts, isActive));
+    for (const t of [...repoTags].sort((a, b) => (a.tag < b.tag ? -1 : 1))) verdicts.push(byTag.get(t.tag)!);
   }
   return verdicts;
 }
