@@ -71,7 +71,8 @@ Example: berth retention show app`)
 Each --keep option keeps tags; a tag no rule keeps is deleted by the next run. Rules count per repository.
 Immutable tags and tags that moved inside versions.historyWindow are always kept (the latter unless
 --no-history-window). Precedence of the reasons shown: immutable, history-window, pattern, pulled,
-most-recent, highest-version, latest-patches. --json prints the stored policy as "show" does.
+most-recent, highest-version, latest-patches; tools' tags (cosign .sig/.att/.sbom, sha256-<hex>) follow their
+image ("attachment"). --json prints the stored policy as "show" does.
 Examples:
   berth retention set app --keep-most-recent 10 --keep-highest-versions 5 --keep-pattern 'release-*'
   berth retention set app --keep-patches-per-minor 3 --keep-pulled-within-days 30`)
