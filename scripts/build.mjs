@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 await rm(join(root, 'dist'), { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src/cli/berth.ts')],
+  // The scanner's worker thread has its own entry (src/scan/registry/inventory-pool.ts finds it at dist/inventory-worker.mjs).
+  entryPoints: [{ in: join(root, 'src/cli/berth.ts'), out: 'berth' }, { in: join(root, 'src/scan/registry/inventory.worker.ts'), out: 'inventory-worker' }],
   outdir: join(root, 'dist'),
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

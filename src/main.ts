@@ -20,15 +20,18 @@ import { manifestRoutes } from './registry/manifest.routes.ts';
 import { PullPolicies } from './registry/pull-policy.enforcer.ts';
 import { createTrustServices } from './trust/trust-services.ts';
 import { signedByGate } from './trust/signed-by.gate.ts';
+import type { VulnerabilityMatcher } from './scan/match/vulnerability-matcher.ts';
+import { startRegistryScanning, type RegistryScanning } from './scan/registry/registry-scanning.ts';
+import { registryReferrerWriter } from './scan/registry/sbom-referrer.ts';
 import { ManifestService } from './registry/manifest.service.ts';
 import { UploadService } from './registry/upload.service.ts';
 import { ANALYSIS_SCHEMA_VERSION } from './analyze/analysis.types.ts';
 import { AnalysisService } from './storage-report/analysis.service.ts';
 import { StorageReportService } from './storage-report/storage-report.service.ts';
+import { createVulnDbServices } from './scan/vulndb/vulndb-services.ts';
 import { GcService } from './gc/gc.service.ts';
 import { scheduleEvery } from './gc/job-schedule.ts';
 import { RetentionService } from './versions/retention.service.ts';
-import { createVulnDbServices } from './scan/vulndb/vulndb-services.ts';
 import { RollbackService } from './versions/rollback.service.ts';
 import { PromotionGateService } from './versions/promotion-gates.service.ts';
 import { gateCatalogue, minAgeGate, pulledByGate, releaseNoteGate } from './versions/promotion-gates.ts';
@@ -53,6 +56,8 @@ export interface RunningBerth {
   auth: AuthServices;
   /** The image analysis service (its `computations` count shows cache misses to tests). */
   analysis: AnalysisService;
+  /** Registry scanning (#5): the scan service and its queue, reports, policies. */
+  scanning: RegistryScanning;
   /**
    * Stops accepting requests, finishes in-flight ones (cutting any still running after a grace period), closes
    * the stores. Idempotent.
@@ -96,7 +101,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 }
 
 /** Wires config -> drivers -> stores -> services -> HTTP and background work, then listens. */
-export async function startBerth(config: Config, opts: { log?: Logger } = {}): Promise<RunningBerth> {
+export async function startBerth(config: Config, opts: { log?: Logger; /** Tests: another vulnerability matcher than the database's. */ matcher?: VulnerabilityMatcher } = {}): Promise<RunningBerth> {
   const log = opts.log ?? createLogger(config.log.level);
   const now = Date.now;
   const driver = await blobDriver(config);
@@ -119,15 +124,29 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   const tagGuard = createTagGuard({ tagRules: meta.tagRules, channels: config.tags.channels, now });
   const manifests = new ManifestService({ meta, uploads, manifestMaxBytes: config.limits.manifestMaxBytes, tagGuard });
   const catalog = new CatalogService({ meta });
+  // The vulnerability database (#5): one VulnDbService, whose change events drive re-matching, for the vulndb
+  // routes (imports and syncs by administrators, audited), registry scanning and `berth scan`'s matching.
+  const { vulndb, admin: vulndbAdmin, matcher } = createVulnDbServices({ repo: meta.vulndb, audit: auth.audit, now, config: config.vulndb });
   // Pull policies (#7): enforced on /v2 pulls; each feature registers its own (trust, vulnerability, ...).
   const pullPolicies = new PullPolicies({ lookups: meta.trust });
   const trust = await createTrustServices({ repo: meta.trust, manifests, blobs, audit: auth.audit, log, now });
   pullPolicies.register(trust.pullPolicy);
   // Production protection (#4): pulling `latest` in a production project that refuses it.
   pullPolicies.register(new ProductionPullPolicy(tagGuard));
-  // The vulnerability database (#5): one VulnDbService, whose change events drive re-matching, for the vulndb
-  // routes (imports and syncs by administrators, audited), registry scanning and `berth scan`'s matching.
-  const { vulndb, admin: vulndbAdmin, matcher } = createVulnDbServices({ repo: meta.vulndb, audit: auth.audit, now, config: config.vulndb });
+  // Registry scanning (#5): scans on push, on demand and on every vulnerability data change (re-matching stored
+  // inventories), inventories in worker threads; its vulnerability pull policy.
+  const scanning = await startRegistryScanning({
+    image: { manifests, blobs },
+    scans: meta.scans,
+    matcher: opts.matcher ?? matcher,
+    referrers: registryReferrerWriter({ uploads, manifests }),
+    audit: auth.audit,
+    alerts: meta.alerts,
+    workers: config.scan.workers,
+    now,
+    log,
+  });
+  pullPolicies.register(scanning.pullPolicy);
   const identity = createIdentityServices({
     store: meta,
     audit: auth.audit,
@@ -174,7 +193,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     api: {
       authenticator: auth.authentication,
       access: auth.access,
-      services: { ...identity, storageReport, analysis, vulndb: vulndbAdmin, matcher, rollback, releaseNotes, tagRules, tagList, gc, retention, promotions, promotionGates, trust: trust.policies },
+      services: { ...identity, storageReport, analysis, vulndb: vulndbAdmin, matcher, rollback, promotions, promotionGates, releaseNotes, tagRules, tagList, gc, retention, trust: trust.policies, scanning },
       trustedProxies: parseCidrList(config.auth.trustedProxies),
       isAuthEnabled: config.auth.enabled,
       version: API_VERSION,
@@ -217,6 +236,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
   } catch (err) {
     clearInterval(sweeper);
     trust.stop();
+    await scanning.stop();
     await scheduledGc.stop();
     await scheduledRetention.stop();
     await auditRetention.stop();
@@ -239,6 +259,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
     meta,
     auth,
     analysis,
+    scanning,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
@@ -253,6 +274,7 @@ export async function startBerth(config: Config, opts: { log?: Logger } = {}): P
         }
         await scheduledGc.stop();
         await scheduledRetention.stop();
+        await scanning.stop();
         await auditRetention.stop();
         auth.pullAudit.closeAll();
         await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });

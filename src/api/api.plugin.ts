@@ -10,9 +10,9 @@ import type { GcService } from '../gc/gc.service.ts';
 import type { RetentionService } from '../versions/retention.service.ts';
 import type { AnalysisService } from '../storage-report/analysis.service.ts';
 import type { StorageReportService } from '../storage-report/storage-report.service.ts';
-import type { RollbackService } from '../versions/rollback.service.ts';
 import type { TagListService } from '../versions/tag-list.service.ts';
 import type { TagRuleService } from '../versions/tag-rule.service.ts';
+import type { RollbackService } from '../versions/rollback.service.ts';
 import type { PromotionGateService } from '../versions/promotion-gates.service.ts';
 import type { PromotionService } from '../versions/promotion.service.ts';
 import type { ReleaseNoteService } from '../versions/release-note.service.ts';
@@ -32,10 +32,13 @@ import { projectRoutes } from './project.routes.ts';
 import { promotionRoutes } from './promotion.routes.ts';
 import { releaseNoteRoutes } from './release-note.routes.ts';
 import { robotRoutes } from './robot.routes.ts';
+import { scanPolicyRoutes } from './scan-policy.routes.ts';
+import { scanRoutes } from './scan.routes.ts';
+import type { RegistryScanning } from '../scan/registry/registry-scanning.ts';
 import { storageRoutes } from './storage.routes.ts';
-import { tagHistoryRoutes } from './tag-history.routes.ts';
 import { tagListRoutes } from './tag-list.routes.ts';
 import { tagRuleRoutes } from './tag-rule.routes.ts';
+import { tagHistoryRoutes } from './tag-history.routes.ts';
 import { teamRoutes } from './team.routes.ts';
 import { trustPolicyRoutes } from './trust-policy.routes.ts';
 import type { TrustPolicyService } from '../trust/trust-policy.service.ts';
@@ -44,8 +47,10 @@ import { vulndbRoutes } from './vulndb.routes.ts';
 import type { VulnDbAdminService } from '../scan/vulndb/vulndb-admin.service.ts';
 import type { VulnerabilityMatcher } from '../scan/match/vulnerability-matcher.ts';
 
-export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; vulndb: VulnDbAdminService; matcher: VulnerabilityMatcher; rollback: RollbackService; releaseNotes: ReleaseNoteService; tagRules: TagRuleService; tagList: TagListService; gc: GcService; retention: RetentionService;
-  promotions: PromotionService; promotionGates: PromotionGateService; trust: TrustPolicyService };
+export type ApiServices = IdentityServices & { storageReport: StorageReportService; analysis: AnalysisService; vulndb: VulnDbAdminService; matcher: VulnerabilityMatcher; rollback: RollbackService;
+  promotions: PromotionService; promotionGates: PromotionGateService; releaseNotes: ReleaseNoteService;
+  tagRules: TagRuleService; tagList: TagListService; gc: GcService; retention: RetentionService; trust: TrustPolicyService;
+  scanning: Pick<RegistryScanning, 'scans' | 'reports' | 'policies'> };
 
 export interface ApiPluginOptions {
   authenticator: Authenticator;
@@ -81,15 +86,17 @@ export function apiRoutes(opts: Pick<ApiPluginOptions, 'authenticator' | 'access
     ...alertRoutes(s.alerts, g),
     ...storageRoutes({ report: s.storageReport, projects: s.projects, access: opts.access }, g),
     ...analysisRoutes({ analysis: s.analysis, access: opts.access }),
+    ...vulndbRoutes({ admin: s.vulndb, matcher: s.matcher }, g),
     ...trustPolicyRoutes(s.trust, g),
+    ...scanRoutes({ scans: s.scanning.scans, reports: s.scanning.reports, access: opts.access }, g),
+    ...scanPolicyRoutes(s.scanning.policies, g),
     ...gcRoutes(s.gc, g),
     ...retentionRoutes(s.retention, g),
-    ...vulndbRoutes({ admin: s.vulndb, matcher: s.matcher }, g),
-    ...tagHistoryRoutes({ rollback: s.rollback, access: opts.access }),
     ...tagRuleRoutes(s.tagRules, g),
     ...tagListRoutes({ tags: s.tagList, access: opts.access }),
-    ...releaseNoteRoutes({ notes: s.releaseNotes, access: opts.access }),
+    ...tagHistoryRoutes({ rollback: s.rollback, access: opts.access }),
     ...promotionRoutes({ promotions: s.promotions, gates: s.promotionGates, access: opts.access }, g),
+    ...releaseNoteRoutes({ notes: s.releaseNotes, access: opts.access }),
   ];
   return [...routes, openApiRoute(routes, g.anyone, { version: opts.version })];
 }

@@ -63,6 +63,7 @@ describe('loadConfig layering', () => {
       alerts: DEFAULT_ALERT_RULES,
       vulndb: { baseUrl: 'https://osv-vulnerabilities.storage.googleapis.com', ecosystems: [], importMaxBytes: 4 * 1024 * 1024 * 1024 },
       versions: { historyWindow: 30 * 86_400_000 },
+      scan: { workers: 1 },
       tags: { channels: ['dev', 'test', 'staging', 'prod'] },
     });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.log) && Object.isFrozen(config.uploads));

@@ -167,6 +167,10 @@ export const ConfigSchema = z.strictObject({
      */
     historyWindow: duration.default(30 * 86_400_000),
   }).prefault({}),
+  scan: z.strictObject({
+    /** Inventory worker threads: image scans running at once (re-matching stored inventories needs none). */
+    workers: z.number().int().min(1).max(32).default(1),
+  }).prefault({}),
 }).superRefine((config, ctx) => {
   if (!config.auth.enabled && !isLoopbackListen(config.listen)) {
     ctx.addIssue({ code: 'custom', path: ['auth', 'enabled'], message: `auth.enabled: false is allowed only when listening on a loopback address (listen is ${config.listen})` });

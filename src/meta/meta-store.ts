@@ -19,6 +19,7 @@ import { PromotionGateRepoImpl, type PromotionGateRepo } from './promotion-gate.
 import { RepositoryRepoImpl } from './repository.repo.ts';
 import { RobotRepoImpl } from './robot.repo.ts';
 import type { Database } from './schema.ts';
+import { ScanRepoImpl, type ScanRepo } from './scan.repo.ts';
 import { SettingRepoImpl } from './setting.repo.ts';
 import { StorageStatsRepoImpl, type StorageStatsRepo } from './storage-stats.repo.ts';
 import { TagRepoImpl } from './tag.repo.ts';
@@ -180,6 +181,8 @@ export interface MetaStore extends IdentityStore {
   readonly gc: GcRepo;
   /** Retention policies and what their runs read (retention.repo.ts). */
   readonly retention: RetentionRepo;
+  /** Scan results, queued scan jobs, vulnerability policies and exceptions (scan.repo.ts). */
+  readonly scans: ScanRepo;
   /** Trust policies and the manifest lookups pull policies need (trust.repo.ts). */
   readonly trust: TrustRepo;
   /** The vulnerability database (vulndb.repo.ts). */
@@ -216,6 +219,7 @@ export async function openMetaStore(dialect: MetaDialect, now: () => number = Da
     analyses: new AnalysisCacheRepoImpl(db),
     gc: new GcRepoImpl(db, dialect.name),
     retention: new RetentionRepoImpl(db),
+    scans: new ScanRepoImpl(db),
     trust: new TrustRepoImpl(db),
     vulndb: new VulnDbRepoImpl(db),
     promotionGates: new PromotionGateRepoImpl(db, now),

@@ -1,8 +1,9 @@
 import type { Generated } from 'kysely';
 import type { IdentityDatabase } from './identity-schema.ts';
 import type { RetentionGcDatabase } from './gc-schema.ts';
-import type { TrustDatabase } from './trust-schema.ts';
 import type { TagRuleDatabase } from './tag-rule-schema.ts';
+import type { ScanDatabase } from './scan-schema.ts';
+import type { TrustDatabase } from './trust-schema.ts';
 import type { TagHistoryDatabase } from './tag-history-schema.ts';
 import type { VulnDbDatabase } from './vulndb-schema.ts';
 import type { PromotionDatabase } from './promotion-schema.ts';
@@ -86,7 +87,7 @@ export interface MigrationMarker {
   id: Generated<number>;
 }
 
-export interface Database extends IdentityDatabase, TagHistoryDatabase, PromotionDatabase, VulnDbDatabase, TagRuleDatabase, TrustDatabase, RetentionGcDatabase {
+export interface Database extends IdentityDatabase, TagHistoryDatabase, PromotionDatabase, VulnDbDatabase, TrustDatabase, ScanDatabase, TagRuleDatabase, RetentionGcDatabase {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;

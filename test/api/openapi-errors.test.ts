@@ -46,6 +46,9 @@ const DESIGNED = [
   'POST /api/v1/gc', 'GET /api/v1/projects/{project}/retention', 'PUT /api/v1/projects/{project}/retention', 'DELETE /api/v1/projects/{project}/retention',
   'POST /api/v1/projects/{project}/retention/runs',
   'GET /api/v1/projects/{project}/trust-policy', 'PUT /api/v1/projects/{project}/trust-policy', 'DELETE /api/v1/projects/{project}/trust-policy',
+  'GET /api/v1/scans', 'POST /api/v1/scans', 'POST /api/v1/scans/all', 'GET /api/v1/scans/queue', 'GET /api/v1/repositories/{repo}/scans',
+  'GET /api/v1/vulnerabilities/{id}/images', 'GET /api/v1/projects/{project}/scan-policy', 'PUT /api/v1/projects/{project}/scan-policy',
+  'GET /api/v1/projects/{project}/scan-exceptions', 'POST /api/v1/projects/{project}/scan-exceptions', 'DELETE /api/v1/projects/{project}/scan-exceptions/{id}',
 ];
 
 describe('REST API: OpenAPI document', { timeout: 120_000 }, () => {
