@@ -65,6 +65,7 @@ describe('loadConfig layering', () => {
       versions: { historyWindow: 30 * 86_400_000 },
       scan: { workers: 1 },
       tags: { channels: ['dev', 'test', 'staging', 'prod'] },
+      gc: { every: 0, grace: 3_600_000, retentionEvery: 0 },
     });
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.log) && Object.isFrozen(config.uploads));
     assert.throws(() => {
