@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl, Authenticator, AuthenticatedCaller, CallerContext } from '../auth/access.ts';
 import { ANONYMOUS } from '../auth/authorizer.ts';
-import { formatIp, resolveClientIp, type Cidr } from '../auth/ip-rules.ts';
+import { clientIpText, type Cidr } from '../auth/ip-rules.ts';
 import { BerthError } from '../errors/berth-error.ts';
 import type { Actor } from '../identity/identity-context.ts';
 import type { IdentityServices } from '../identity/identity-services.ts';
@@ -110,8 +110,7 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiPluginOptions): P
   const callers = new WeakMap<FastifyRequest, ApiCaller>();
 
   const sourceIp = (req: FastifyRequest): string => {
-    const ip = resolveClientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies);
-    return ip ? formatIp(ip) : req.ip;
+    return clientIpText(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies) || req.ip;
   };
 
   app.setSchemaErrorFormatter((errors, dataVar) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isBerthError } from '../errors/berth-error.ts';
-import { cidrContains, evaluateIpRules, formatIp, parseCidr, parseCidrList, parseIp, resolveClientIp, throttleBucket, type IpAddress, type IpRuleList } from './ip-rules.ts';
+import { cidrContains, clientIpText, evaluateIpRules, formatIp, parseCidr, parseCidrList, parseIp, resolveClientIp, throttleBucket, type IpAddress, type IpRuleList } from './ip-rules.ts';
 
 const ip = (raw: string): IpAddress => {
   const parsed = parseIp(raw);
@@ -176,5 +176,25 @@ describe('throttleBucket', () => {
     assert.equal(throttleBucket(ip('2001:db8:1:2:aaaa::1')), '2001:db8:1:2::/64');
     assert.equal(throttleBucket(ip('2001:db8:1:2:bbbb::9')), throttleBucket(ip('2001:db8:1:2::1')));
     assert.notEqual(throttleBucket(ip('2001:db8:1:3::1')), throttleBucket(ip('2001:db8:1:2::1')));
+  });
+});
+
+describe('clientIpText', () => {
+  const proxies = parseCidrList(['10.0.0.0/8']);
+
+  it('answers like resolveClientIp + formatIp, also when asked again (remembered peers)', () => {
+    for (let round = 0; round < 2; round++) {
+      assert.equal(clientIpText('::ffff:203.0.113.5', undefined, []), '203.0.113.5');
+      assert.equal(clientIpText('2001:DB8:0:0:0:0:0:1', '1.1.1.1', []), '2001:db8::1');
+      assert.equal(clientIpText('not-an-address', undefined, []), '');
+      assert.equal(clientIpText(undefined, undefined, []), '');
+    }
+  });
+
+  it('walks X-Forwarded-For from a trusted proxy every time, never from a remembered peer', () => {
+    assert.equal(clientIpText('10.1.2.3', undefined, proxies), '10.1.2.3');
+    assert.equal(clientIpText('10.1.2.3', '198.51.100.7', proxies), '198.51.100.7');
+    assert.equal(clientIpText('10.1.2.3', '198.51.100.8', proxies), '198.51.100.8');
+    assert.equal(clientIpText('203.0.113.9', '198.51.100.7', proxies), '203.0.113.9');
   });
 });

@@ -7,7 +7,7 @@ import type { AuthenticatedCaller, CallerContext } from './access.ts';
 import type { AccessControlService } from './access-control.service.ts';
 import type { AuthenticationService } from './authentication.service.ts';
 import type { RegistryAction } from './authorizer.ts';
-import { formatIp, resolveClientIp, type Cidr } from './ip-rules.ts';
+import { clientIpText, type Cidr } from './ip-rules.ts';
 import { projectOf } from './policy.ts';
 import { accessAllows, challengeScope, formatChallenge, type Challenge } from './scope.ts';
 
@@ -48,8 +48,7 @@ export class RegistryGate {
 
   /** The caller's address after trusted-proxy resolution, and the request id, for decisions and audit. */
   context(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, requestId: string): CallerContext {
-    const ip = resolveClientIp(socketAddress, forwardedFor, this.options.trustedProxies);
-    return { sourceIp: ip ? formatIp(ip) : '', requestId };
+    return { sourceIp: clientIpText(socketAddress, forwardedFor, this.options.trustedProxies), requestId };
   }
 
   /**
