@@ -16,6 +16,7 @@ import type { GcReport } from '../../src/gc/gc.service.ts';
 import { basic, callerFor, expectProblem, expectStatus, type Caller } from '../api/api-client.ts';
 import { jsonOf, runBerth } from '../cli/run-berth.ts';
 import { startTestBerth, TEST_ADMIN_PASSWORD, type TestBerth } from '../helpers/berth-server.ts';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { sleep } from '../helpers/gc-kit.ts';
 import { OCI_MANIFEST, sha256 } from '../helpers/oci-client.ts';
 
@@ -135,7 +136,9 @@ async function bytesOf(base: string, repo: string, refs: string[]): Promise<{ ph
   return { physical: sumOf(distinct.values()), logical };
 }
 
-describe('version lifecycle across tag rules, history, promotion, retention and GC', { timeout: 900_000 }, () => {
+for (const dialect of ['sqlite', 'postgres'] as const) describe(`version lifecycle across tag rules, history, promotion, retention and GC (${dialect})`, { timeout: 900_000 }, () => {
+  let postgres: TestPostgres | undefined;
+  let metadata: Record<string, unknown> = {};
   let dataDir: string;
   let work: string;
   let berth: TestBerth;
@@ -149,7 +152,7 @@ describe('version lifecycle across tag rules, history, promotion, retention and 
   let diskBeforeGc = 0;
   const env = () => ({ BERTH_SERVER: berth.url, BERTH_USER: 'admin', BERTH_PASSWORD: TEST_ADMIN_PASSWORD, BERTH_KEY_PASSWORD: KEY_PASSWORD });
   const start = async (overrides: Record<string, unknown>) => {
-    berth = await startTestBerth({ gc: { grace: GRACE }, ...overrides }, { dataDir });
+    berth = await startTestBerth({ gc: { grace: GRACE }, ...metadata, ...overrides }, { dataDir });
     admin = callerFor(berth, ADMIN);
   };
   const gc = async (dryRun: boolean): Promise<GcReport> => {
@@ -169,6 +172,9 @@ describe('version lifecycle across tag rules, history, promotion, retention and 
   };
 
   before(async () => {
+    postgres = dialect === 'postgres' ? await startTestPostgres() : undefined;
+    // The restart below opens the same database (and data directory) again.
+    metadata = postgres ? { metadata: { driver: 'postgres', url: await postgres.createDatabase() } } : {};
     dataDir = await mkdtemp(join(tmpdir(), 'berth-lifecycle-'));
     work = await mkdtemp(join(tmpdir(), 'berth-lifecycle-work-'));
     await start({});
@@ -179,6 +185,7 @@ describe('version lifecycle across tag rules, history, promotion, retention and 
   });
   after(async () => {
     await berth?.stop();
+    await postgres?.stop();
     for (const dir of [dataDir, work]) if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -375,7 +382,9 @@ describe('version lifecycle across tag rules, history, promotion, retention and 
     assert.match(restore.detail, new RegExp(`manifest ${v110.digest} is no longer stored`));
     await pullIntact(berth.url, 'dev/app', 'dev', channelY);
   });
+});
 
+describe('version commands', { timeout: 300_000 }, () => {
   it('every version command documents its exit codes and has --json', async () => {
     const commands = [
       ['tag', 'history'], ['tag', 'restore'], ['rollback'], ['promote'], ['release-notes', 'set'], ['release-notes', 'show'],
