@@ -45,6 +45,10 @@ export function describePromotionGates(name: string, makeStore: MakeMetaStore): 
       assert.ok(at !== undefined && at >= before && at <= Date.now(), `linkedAt ${at}`);
       assert.equal(await store.promotionGates.linkedAt(repo('acme/other'), image.digest), undefined);
       assert.equal(await store.promotionGates.linkedAt(repo('acme/api'), digest('nothing')), undefined);
+      // Pushed again under another tag: still as old as its first push.
+      await new Promise((done) => setTimeout(done, 5));
+      await pushImage(store, 'acme/api', { seed: 'img', blobs: [digest('l1')], tag: 'rc' });
+      assert.equal(await store.promotionGates.linkedAt(repo('acme/api'), image.digest), at);
     });
   });
 }

@@ -23,7 +23,11 @@ export interface PromotionGateRepo {
   list(project: string): Promise<PromotionGateRecord[]>;
   /** False when `id` is not a gate of `project`. Idempotent. */
   remove(project: string, id: string): Promise<boolean>;
-  /** When `digest` was linked into `repo` (pushed or promoted there), or undefined when it is not. */
+  /**
+   * When `digest` first entered `repo` (pushed or promoted there), or undefined when it is not linked there now.
+   * A re-push refreshes the link's own time (GC's grace period restarts); the first tag move onto the digest
+   * recorded in tag history is older then, and wins.
+   */
   linkedAt(repo: RepoName, digest: Digest): Promise<number | undefined>;
 }
 
@@ -69,6 +73,10 @@ export class PromotionGateRepoImpl implements PromotionGateRepo {
 
   async linkedAt(repo: RepoName, digest: Digest): Promise<number | undefined> {
     const row = await this.db.selectFrom('repository_manifests').select('created_at').where('repository', '=', repo).where('digest', '=', digest).executeTakeFirst();
-    return row ? Number(row.created_at) : undefined;
+    if (!row) return undefined;
+    const first = await this.db.selectFrom('tag_history').select((eb) => eb.fn.min('at').as('at'))
+      .where('repository', '=', repo).where('to_digest', '=', digest).executeTakeFirst();
+    const firstTagged = first?.at === null || first?.at === undefined ? Number.POSITIVE_INFINITY : Number(first.at);
+    return Math.min(Number(row.created_at), firstTagged);
   }
 }

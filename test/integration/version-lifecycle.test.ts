@@ -403,3 +403,26 @@ describe('version commands', { timeout: 300_000 }, () => {
     assert.match((await runBerth(['tags', '--help'])).stdout, /--sort <order>\s+version \| pushed \| name/);
   });
 });
+
+describe('min-age gate across a re-push and a channel promotion', { timeout: 300_000 }, () => {
+  let berth: TestBerth;
+  after(() => berth?.stop());
+
+  it('an image pushed again under another tag, or promoted to a channel, keeps its age', async () => {
+    berth = await startTestBerth({});
+    const admin = callerFor(berth, ADMIN);
+    for (const name of ['app', 'rel']) expectStatus(await admin('POST', '/projects', { name, isPublic: false }), 201);
+    const AGE_MS = 2_000;
+    expectStatus(await admin('POST', '/projects/rel/promotion-gates', { kind: 'min-age', tag: '*', params: { hours: AGE_MS / 3_600_000 } }), 201);
+    const image = await pushOk(berth.url, 'app/svc', '1.0.0', ['min-age layer']);
+    await sleep(AGE_MS + 500);
+    // CI tags the same build again (the registry sees the manifest pushed again), and a channel is promoted.
+    assert.equal((await v2(berth.url, 'PUT', 'app/svc/manifests/rc', image.manifest)).status, 201);
+    expectStatus(await admin('POST', '/promotions', { source: 'app/svc:1.0.0', to: 'staging' }), 200);
+    for (const [source, to] of [['app/svc:rc', 'rel/svc:1.0.0'], ['app/svc:staging', 'rel/svc:staging']]) {
+      const res = await admin('POST', '/promotions', { source, to });
+      expectStatus(res, 200);
+      assert.deepEqual(res.body.gates.map((g: { kind: string; passed: boolean }) => [g.kind, g.passed]), [['min-age', true]], `${source} -> ${to}`);
+    }
+  });
+});
