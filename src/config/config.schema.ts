@@ -26,7 +26,7 @@ const listen = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/, 'must 
 
 const FilesystemStorage = z.strictObject({
   driver: z.literal('filesystem'),
-  /** Defaults to `<data>/blobs`; uploads live beside the blobs so a commit is one rename. */
+  /** Defaults to `<data>`; blobs/, uploads/ and quarantine/ live under it on one filesystem, so a commit is one rename. */
   root: z.string().min(1).optional(),
 });
 
