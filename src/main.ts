@@ -280,6 +280,7 @@ export async function startBerth(config: Config, opts: { log?: Logger; /** Tests
         await auth.audit.close({ timeoutMs: AUDIT_CLOSE_TIMEOUT_MS });
         stopAlerts();
         await meta.close();
+        await driver.close();
       })();
       return closing;
     },

@@ -21,13 +21,14 @@ export class CompiledLookup<Row, P extends string> {
     this.slots = this.compiled.parameters.map((v) => (typeof v === 'string' && v.startsWith(SENTINEL) ? (v.slice(SENTINEL.length) as P) : undefined));
   }
 
-  async all(values: Record<P, unknown>): Promise<Row[]> {
+  /** Runs the query with `values`; `on` a transaction instead of the database it was compiled for, if given. */
+  async all(values: Record<P, unknown>, on: Pick<Kysely<any>, 'executeQuery'> = this.db): Promise<Row[]> {
     const parameters = this.slots.map((name, i) => (name === undefined ? this.compiled.parameters[i] : values[name]));
-    const result = await this.db.executeQuery<Row>({ ...this.compiled, parameters });
+    const result = await on.executeQuery<Row>({ ...this.compiled, parameters });
     return result.rows;
   }
 
-  async first(values: Record<P, unknown>): Promise<Row | undefined> {
-    return (await this.all(values))[0];
+  async first(values: Record<P, unknown>, on?: Pick<Kysely<any>, 'executeQuery'>): Promise<Row | undefined> {
+    return (await this.all(values, on))[0];
   }
 }

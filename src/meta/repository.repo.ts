@@ -6,7 +6,12 @@ import type { Database } from './schema.ts';
 
 /** Creates the repository row if missing; for use inside another repo's transaction. */
 export async function ensureRepository(trx: Transaction<Database>, name: RepoName, at: number): Promise<void> {
-  await trx.insertInto('repositories').values({ name, created_at: at }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await ensureRepositoryQuery(trx, name, at).execute();
+}
+
+/** The insert `ensureRepository` runs, unexecuted (for callers that compile it once). */
+export function ensureRepositoryQuery(db: Kysely<Database>, name: string, at: number) {
+  return db.insertInto('repositories').values({ name, created_at: at }).onConflict((oc) => oc.column('name').doNothing());
 }
 
 export class RepositoryRepoImpl implements RepositoryRepo {

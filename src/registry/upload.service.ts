@@ -24,6 +24,8 @@ export interface ChunkInput {
 interface HashState {
   hasher: Hash;
   offset: number;
+  /** Whether the driver holds an upload area yet: it is created by the first bytes, not by the POST. */
+  hasArea: boolean;
 }
 
 /** `Range` header value for an upload of `sizeBytes`, as Distribution reports it (`0-0` when empty). */
@@ -74,20 +76,28 @@ export class UploadService {
     },
   ) {}
 
-  /** Opens an upload session for `repo`; returns its id. */
+  /**
+   * Opens an upload session for `repo`; returns its id. Only the session row is written: the upload area is
+   * created with the first bytes (most sessions get all their bytes in one PUT).
+   */
   async start(repo: RepoName): Promise<string> {
     const id = randomUUID();
-    await this.deps.driver.createUpload(id);
     const at = this.deps.now();
     await this.deps.meta.uploads.create({ id, repo, createdAt: at, updatedAt: at });
-    this.hashes.set(id, { hasher: newHasher(), offset: 0 });
+    this.hashes.set(id, { hasher: newHasher(), offset: 0, hasArea: false });
     return id;
   }
 
   /** Current size of a session. Throws BLOB_UPLOAD_UNKNOWN when absent or not in `repo`. */
   async status(repo: RepoName, id: string): Promise<number> {
     await this.session(repo, id);
-    return this.deps.driver.uploadSize(id);
+    try {
+      return await this.deps.driver.uploadSize(id);
+    } catch (err) {
+      // The session row exists but no byte has arrived yet.
+      if (isBerthError(err, 'BLOB_UPLOAD_UNKNOWN')) return 0;
+      throw err;
+    }
   }
 
   /** Appends a chunk; returns the new size. Out-of-order or overlapping chunks throw RANGE_INVALID (416). */
@@ -107,7 +117,7 @@ export class UploadService {
   async complete(repo: RepoName, id: string, digest: Digest, chunk?: ChunkInput): Promise<number> {
     await this.session(repo, id);
     return this.exclusive(id, async () => {
-      if (chunk) await this.write(id, chunk);
+      if (chunk) await this.write(id, chunk, true);
       const sizeBytes = await this.verifyAndCommit(id, digest);
       await this.deps.meta.blobs.link(repo, digest, sizeBytes, { completesUpload: id });
       return sizeBytes;
@@ -117,10 +127,9 @@ export class UploadService {
   /** The whole blob in one request (`POST ?digest=` or a PUT on a fresh session): no session row is written. */
   async putMonolithic(repo: RepoName, digest: Digest, chunk: ChunkInput): Promise<number> {
     const id = randomUUID();
-    await this.deps.driver.createUpload(id);
-    this.hashes.set(id, { hasher: newHasher(), offset: 0 });
+    this.hashes.set(id, { hasher: newHasher(), offset: 0, hasArea: false });
     try {
-      await this.write(id, chunk);
+      await this.write(id, chunk, true);
       const sizeBytes = await this.verifyAndCommit(id, digest);
       await this.deps.meta.blobs.link(repo, digest, sizeBytes);
       return sizeBytes;
@@ -184,7 +193,8 @@ export class UploadService {
     }
   }
 
-  private async write(id: string, chunk: ChunkInput): Promise<number> {
+  /** `isLast`: the upload is committed right after, so the driver makes the bytes durable as it writes them. */
+  private async write(id: string, chunk: ChunkInput, isLast = false): Promise<number> {
     const state = await this.hashState(id);
     const rangeHeader = { Range: uploadRangeHeader(state.offset) };
     if (chunk.range) {
@@ -197,7 +207,9 @@ export class UploadService {
       }
     }
     try {
-      state.offset = await this.deps.driver.appendUpload(id, state.offset, hashedBody(chunk.body, state.hasher));
+      const opts = { create: !state.hasArea, willCommit: isLast };
+      state.offset = await this.deps.driver.appendUpload(id, state.offset, hashedBody(chunk.body, state.hasher), opts);
+      state.hasArea = true;
     } catch (err) {
       // The hash may have seen bytes the disk did not: rebuild it from the stored bytes next time.
       this.hashes.delete(id);
@@ -216,11 +228,18 @@ export class UploadService {
     if (known && algorithm === 'sha256') return known;
     const hasher = newHasher(algorithm);
     let offset = 0;
-    for await (const chunk of await this.deps.driver.readUpload(id)) {
+    let bytes: Readable | undefined;
+    try {
+      bytes = await this.deps.driver.readUpload(id);
+    } catch (err) {
+      // A session whose first bytes have not arrived has no upload area (see `start`).
+      if (!isBerthError(err, 'BLOB_UPLOAD_UNKNOWN')) throw err;
+    }
+    for await (const chunk of bytes ?? []) {
       hasher.update(chunk as Buffer);
       offset += (chunk as Buffer).length;
     }
-    const state = { hasher, offset };
+    const state = { hasher, offset, hasArea: bytes !== undefined };
     if (algorithm === 'sha256') this.hashes.set(id, state);
     return state;
   }
@@ -233,6 +252,8 @@ export class UploadService {
       await this.discard(id);
       throw new BerthError('DIGEST_INVALID', { detail: { expected: digest, actual, sizeBytes: state.offset } });
     }
+    // An empty blob completed without any chunk still needs its (empty) file.
+    if (!state.hasArea) await this.deps.driver.createUpload(id);
     // The row first, then the bytes: GC deletes a row before its file and re-checks the row afterwards.
     await this.deps.meta.blobs.reserve(digest, state.offset);
     await this.deps.driver.commitUpload(id, digest);

@@ -55,6 +55,23 @@ export function describeBlobDriver(name: string, makeDriver: MakeBlobDriver): vo
         assert.ok(Number.isFinite(areas[0]!.modifiedAt) && areas[0]!.modifiedAt > 0);
       });
 
+      it('append with `create` makes the area with its first bytes; on an existing area it throws and keeps it', async () => {
+        const id = randomUUID();
+        assert.equal(await driver.appendUpload(id, 0, Readable.from([Buffer.from('first')]), { create: true }), 5);
+        assert.equal(await driver.uploadSize(id), 5);
+        assert.deepEqual((await driver.listUploads()).map((a) => a.id), [id]);
+        await assert.rejects(driver.appendUpload(id, 0, Readable.from([Buffer.from('again')]), { create: true }));
+        assert.equal(await driver.appendUpload(id, 5, Readable.from([Buffer.from(' second')])), 12);
+        assert.equal((await buffer(await driver.readUpload(id))).toString(), 'first second');
+      });
+
+      it('append with `create` at a non-zero offset is RANGE_INVALID and creates nothing', async () => {
+        const id = randomUUID();
+        await assert.rejects(driver.appendUpload(id, 3, Readable.from([Buffer.from('x')]), { create: true }), isCode('RANGE_INVALID'));
+        await assert.rejects(driver.uploadSize(id), isCode('BLOB_UPLOAD_UNKNOWN'));
+        assert.deepEqual(await driver.listUploads(), []);
+      });
+
       it('creating an upload whose id exists already throws', async () => {
         const id = randomUUID();
         await driver.createUpload(id);
@@ -151,6 +168,40 @@ export function describeBlobDriver(name: string, makeDriver: MakeBlobDriver): vo
         assert.deepEqual(await buffer(await driver.open(first)), bytes);
         assert.deepEqual(await collect(driver.list()), [first]);
         assert.deepEqual(await driver.listUploads(), []);
+      });
+
+      it('`willCommit` then commit stores the bytes; bytes appended after a `willCommit` append are committed too', async () => {
+        const whole = Buffer.from('created, synced, then one more chunk');
+        const id = randomUUID();
+        await driver.appendUpload(id, 0, Readable.from([whole.subarray(0, 20)]), { create: true, willCommit: true });
+        await driver.appendUpload(id, 20, Readable.from([whole.subarray(20)]));
+        await driver.commitUpload(id, digestOf(whole));
+        assert.deepEqual(await buffer(await driver.open(digestOf(whole))), whole);
+
+        const single = Buffer.from('one request, one blob');
+        const other = randomUUID();
+        await driver.appendUpload(other, 0, Readable.from([single]), { create: true, willCommit: true });
+        await driver.commitUpload(other, digestOf(single));
+        assert.deepEqual(await buffer(await driver.open(digestOf(single))), single);
+        assert.deepEqual(await driver.listUploads(), []);
+      });
+
+      it('a deleted upload cannot be committed even after a `willCommit` append', async () => {
+        const id = randomUUID();
+        const bytes = Buffer.from('deleted before commit');
+        await driver.appendUpload(id, 0, Readable.from([bytes]), { create: true, willCommit: true });
+        await driver.deleteUpload(id);
+        await assert.rejects(driver.commitUpload(id, digestOf(bytes)), isCode('BLOB_UPLOAD_UNKNOWN'));
+        await assert.rejects(driver.stat(digestOf(bytes)), isCode('BLOB_UNKNOWN'));
+      });
+
+      it('close is idempotent and a closed driver still commits and reads', async () => {
+        const before = await storeBlob(driver, Buffer.from('before close'));
+        await driver.close();
+        await driver.close();
+        const after = await storeBlob(driver, Buffer.from('after close'));
+        assert.equal((await buffer(await driver.open(before))).toString(), 'before close');
+        assert.equal((await buffer(await driver.open(after))).toString(), 'after close');
       });
 
       it('an empty blob can be stored and read', async () => {

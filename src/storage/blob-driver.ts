@@ -7,6 +7,19 @@ export interface ByteRange {
   end: number;
 }
 
+export interface AppendOptions {
+  /**
+   * Create the upload area with these bytes (`createUpload` and the first append in one step, so an upload area
+   * exists only once bytes arrive). `offset` must be 0. Throws if the area exists already.
+   */
+  create?: boolean;
+  /**
+   * The caller means to commit right after this append: the driver may make the bytes durable now, through the
+   * handle that wrote them, so `commitUpload` need not do it again. Durability of a commit never depends on it.
+   */
+  willCommit?: boolean;
+}
+
 export interface UploadArea {
   id: string;
   modifiedAt: number;
@@ -32,10 +45,10 @@ export interface UploadWriter {
   createUpload(id: string): Promise<void>;
   /**
    * Writes `source` at `offset`, which must be the upload's current size (the caller serializes appends to one
-   * upload). Returns the new size. Throws BLOB_UPLOAD_UNKNOWN when the upload does not exist; on a failed or
-   * aborted source the bytes that did arrive stay written (ask `uploadSize`).
+   * upload). Returns the new size. Throws BLOB_UPLOAD_UNKNOWN when the upload does not exist (unless
+   * `opts.create`); on a failed or aborted source the bytes that did arrive stay written (ask `uploadSize`).
    */
-  appendUpload(id: string, offset: number, source: Readable): Promise<number>;
+  appendUpload(id: string, offset: number, source: Readable, opts?: AppendOptions): Promise<number>;
   /** Current size in bytes. Throws BLOB_UPLOAD_UNKNOWN. */
   uploadSize(id: string): Promise<number>;
   /** The bytes uploaded so far (to rebuild a hash after a restart). Throws BLOB_UPLOAD_UNKNOWN. */
@@ -80,6 +93,8 @@ export interface BlobLister {
 export interface StorageHealth {
   /** Resolves when the store can be read and written; throws otherwise. */
   ping(): Promise<void>;
+  /** Releases what the driver keeps open (handles, connections). Call once nothing uses it; idempotent. */
+  close(): Promise<void>;
 }
 
 export type BlobDriver = BlobReader & UploadWriter & BlobDeleter & BlobLister & BlobQuarantine & StorageHealth;

@@ -59,7 +59,12 @@ describe('blob uploads', () => {
     assert.equal(res.headers.get('docker-upload-uuid'), m[1]);
     assert.equal(res.headers.get('range'), '0-0');
     assert.equal(res.headers.get('content-length'), '0');
-    assert.ok((await uploadFiles()).includes(m[1]!));
+    // The session is a row; its upload file is created with the first bytes.
+    assert.ok(!(await uploadFiles()).includes(m[1]!));
+    const status = await fetch(new URL(location, berth.url));
+    assert.equal(status.status, 204);
+    assert.equal(status.headers.get('range'), '0-0');
+    assert.equal(status.headers.get('docker-upload-uuid'), m[1]);
   });
 
   it('POST without the trailing slash opens a session too', async () => {

@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../errors/berth-error.ts';
 import { isDigest, type Digest } from '../../oci/digest.ts';
-import type { BlobDriver, BlobInfo, ByteRange, UploadArea } from '../blob-driver.ts';
+import type { AppendOptions, BlobDriver, BlobInfo, ByteRange, UploadArea } from '../blob-driver.ts';
+import { DirSyncer } from './dir-syncer.ts';
 import { writeSource } from './file-writer.ts';
 import { FsLayout, UPLOAD_ID_RE } from './fs.layout.ts';
 
@@ -15,21 +16,19 @@ function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-/** fsync a directory so a rename or create inside it survives a power loss. */
-async function syncDir(path: string): Promise<void> {
-  const fh = await open(path, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Blobs as files on a local filesystem: written to an upload file, fsynced, then renamed into place. */
 export class FsBlobDriver implements BlobDriver {
   private readonly layout: FsLayout;
   /** Blob prefix folders known to exist, so a commit costs no mkdir once warm. */
   private readonly knownDirs = new Set<string>();
+  /** Folder fsyncs through kept-open handles, shared by concurrent commits. */
+  private readonly dirs = new DirSyncer();
+  /**
+   * Uploads whose bytes the last append made durable (`willCommit`) through the handle that wrote them, and
+   * that nothing has written to since: their commit skips reopening the file to fdatasync it. In memory only,
+   * so after a restart every commit syncs again.
+   */
+  private readonly synced = new Set<string>();
 
   private constructor(root: string) {
     this.layout = new FsLayout(root);
@@ -68,14 +67,31 @@ export class FsBlobDriver implements BlobDriver {
     await writeFile(this.layout.uploadPath(id), '', { flag: 'wx' });
   }
 
-  async appendUpload(id: string, offset: number, source: Readable): Promise<number> {
-    const size = await this.uploadSize(id);
-    if (size !== offset) throw new BerthError('RANGE_INVALID', { detail: { offset, size } });
-    const fh = await this.openUpload(id, 'r+');
+  async appendUpload(id: string, offset: number, source: Readable, opts: AppendOptions = {}): Promise<number> {
+    const path = this.layout.uploadPath(id);
+    this.synced.delete(id);
+    let fh: FileHandle;
+    if (opts.create) {
+      if (offset !== 0) throw new BerthError('RANGE_INVALID', { detail: { offset, size: 0 } });
+      // O_EXCL: a new area, so its size (0) is known without a stat.
+      fh = await open(path, 'wx');
+    } else {
+      fh = await this.openUpload(id, 'r+');
+      const size = (await fh.stat()).size;
+      if (size !== offset) {
+        await fh.close();
+        throw new BerthError('RANGE_INVALID', { detail: { offset, size } });
+      }
+    }
     // Not piped into a WriteStream, whose destroy on a failed source drops queued writes: writeSource writes
     // every byte that arrived before a client went away, so it can resume (and overlaps reads with writes).
     try {
-      return await writeSource(fh, this.layout.uploadPath(id), source, offset);
+      const end = await writeSource(fh, path, source, offset);
+      if (opts.willCommit) {
+        await fh.datasync();
+        this.synced.add(id);
+      }
+      return end;
     } finally {
       await fh.close();
     }
@@ -106,26 +122,35 @@ export class FsBlobDriver implements BlobDriver {
 
   async commitUpload(id: string, digest: Digest): Promise<void> {
     const source = this.layout.uploadPath(id);
-    const fh = await this.openUpload(id, 'r+');
-    try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
+    if (!this.synced.delete(id)) {
+      const fh = await this.openUpload(id, 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
     }
     const target = this.layout.blobPath(digest);
     const dir = dirname(target);
     if (!this.knownDirs.has(dir)) {
       await mkdir(dir, { recursive: true });
-      await syncDir(dirname(dir));
+      await this.dirs.sync(dirname(dir));
       this.knownDirs.add(dir);
     }
     // rename() replaces an existing blob of the same digest atomically: identical bytes, so dedup is free.
-    await rename(source, target);
-    await syncDir(dir);
+    try {
+      await rename(source, target);
+    } catch (err) {
+      if (isMissing(err)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', { detail: { upload: id } });
+      throw err;
+    }
+    await this.dirs.sync(dir);
   }
 
   async deleteUpload(id: string): Promise<void> {
-    await rm(this.layout.uploadPath(id), { force: true });
+    const path = this.layout.uploadPath(id);
+    this.synced.delete(id);
+    await rm(path, { force: true });
   }
 
   async listUploads(): Promise<UploadArea[]> {
@@ -163,7 +188,7 @@ export class FsBlobDriver implements BlobDriver {
       if (isMissing(err)) return;
       throw err;
     }
-    await syncDir(dirname(target));
+    await this.dirs.sync(dirname(target));
   }
 
   async purge(token: string): Promise<void> {
@@ -188,6 +213,10 @@ export class FsBlobDriver implements BlobDriver {
         }
       }
     }
+  }
+
+  async close(): Promise<void> {
+    await this.dirs.close();
   }
 
   async ping(): Promise<void> {
