@@ -103,8 +103,32 @@ export class RollbackService {
     const to = req.to ?? tagLineage(entries).at(-1);
     if (to === undefined) throw unknownTag(repo, tag);
     const result = await this.move(repo, tag, undefined, to, 'restore', actor);
-    this.audit('tag.restore', repo, tag, actor, { to });
+    const attachments = await this.restoreAttachments(repo, to, actor);
+    this.audit('tag.restore', repo, tag, actor, { to, ...(attachments.length > 0 ? { attachments } : {}) });
     return result;
+  }
+
+  /**
+   * Retention deletes tools' tags (cosign `.sig`/`.att`/`.sbom`, the `sha256-<hex>` fallback index) together with
+   * the last tag of their image; restoring the image brings back those it deleted, so a signed image comes back
+   * signed. Tags a person deleted stay deleted; one whose content is gone is skipped. Returns the tags restored.
+   */
+  private async restoreAttachments(repo: RepoName, image: Digest, actor: Actor): Promise<string[]> {
+    const base = `sha256-${image.slice('sha256:'.length)}`;
+    const restored: string[] = [];
+    for (const name of [base, `${base}.sig`, `${base}.att`, `${base}.sbom`]) {
+      const tag = name as Tag;
+      if ((await this.deps.history.current(repo, tag)) !== undefined) continue;
+      const last = (await this.deps.history.timeline(repo, tag, 1)).at(-1);
+      if (last?.how !== 'retention' || last.to !== undefined || last.from === undefined) continue;
+      try {
+        await this.move(repo, tag, undefined, last.from, 'restore', actor);
+        restored.push(name);
+      } catch (err) {
+        if (!(err instanceof BerthError && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'CONFLICT'))) throw err;
+      }
+    }
+    return restored;
   }
 
   private async move(repo: RepoName, tag: Tag, from: Digest | undefined, to: Digest, how: TagChangeKind, actor: Actor): Promise<TagMoveResult> {

@@ -426,3 +426,37 @@ describe('min-age gate across a re-push and a channel promotion', { timeout: 300
     }
   });
 });
+
+describe('a signed image retention deleted comes back signed', { timeout: 300_000 }, () => {
+  let berth: TestBerth;
+  after(() => berth?.stop());
+
+  it('retention deletes the cosign .sig tag with the image\'s last tag; restore brings both back and the signature verifies', async () => {
+    berth = await startTestBerth({ gc: { grace: GRACE } });
+    const admin = callerFor(berth, ADMIN);
+    const env = { BERTH_SERVER: berth.url, BERTH_USER: 'admin', BERTH_PASSWORD: TEST_ADMIN_PASSWORD, BERTH_KEY_PASSWORD: KEY_PASSWORD };
+    expectStatus(await admin('POST', '/projects', { name: 'ops', isPublic: false }), 201);
+    const old = await pushOk(berth.url, 'ops/tool', '1.0.0', ['old tool']);
+    const current = await pushOk(berth.url, 'ops/tool', '2.0.0', ['current tool']);
+    for (const image of [old, current]) {
+      const sign = await runBerth(['sign', `ops/tool:${image.tag}`, '--key', KEY], { env });
+      assert.equal(sign.code, 0, sign.stderr);
+    }
+    const sigOf = (image: Image) => `sha256-${image.digest.slice('sha256:'.length)}.sig`;
+    expectStatus(await admin('PUT', '/projects/ops/retention', { keepHighestVersions: 1, protectHistoryWindow: false }), 200);
+    const run = await admin('POST', '/projects/ops/retention/runs', { dryRun: false });
+    expectStatus(run, 200);
+    assert.deepEqual(run.body.deleted.map((d: { tag: string }) => d.tag), ['1.0.0', sigOf(old)]);
+    assert.deepEqual(run.body.kept.map((k: { tag: string; reason: string }) => [k.tag, k.reason]), [['2.0.0', 'highest-version'], [sigOf(current), 'attachment']]);
+    assert.equal((await v2(berth.url, 'GET', `ops/tool/manifests/${sigOf(old)}`)).status, 404);
+
+    await sleep(PAST_GRACE_MS);
+    expectStatus(await admin('POST', '/gc', { dryRun: false }), 200);
+    expectStatus(await admin('POST', `/repositories/${enc('ops/tool')}/tags/1.0.0/restore`, {}), 200);
+    assert.equal((await v2(berth.url, 'GET', `ops/tool/manifests/${sigOf(old)}`)).status, 200, 'the signature tag is back');
+    const history = await admin('GET', `/repositories/${enc('ops/tool')}/tags/${sigOf(old)}/history`);
+    assert.deepEqual(history.body.items.map((h: { how: string }) => h.how), ['restore', 'retention', 'push']);
+    const verify = await runBerth(['verify', 'ops/tool:1.0.0', '--key', KEY.replace(/\.key$/, '.pub')], { env });
+    assert.equal(verify.code, 0, `${verify.stdout} ${verify.stderr}`);
+  });
+});
