@@ -8,8 +8,7 @@
  *     of compressed layer bytes, with the child's peak RSS before and after the analysis.
  * Best of --runs for both. Prints a table; nothing is asserted.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,13 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { analyzeImage } from '../src/analyze/analyze-image.ts';
 import { ociLayoutSource } from '../src/image/oci-layout.source.ts';
 import { testImage, whiteout, type LayerFiles } from '../test/helpers/test-image.ts';
-
-const MB = 1000 * 1000;
-
-function option(name: string, fallback: number): number {
-  const raw = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return raw ? Number(raw.slice(name.length + 3)) : fallback;
-}
+import { gunzipSeconds, MB, option, peakRssKiB } from './bench-kit.ts';
 
 /** xorshift32: the same image every run. */
 function prng(seed: number): () => number {
@@ -77,15 +70,6 @@ async function buildImage(dir: string, totalMb: number, layerCount: number) {
   return builder.build(dir, 'bench');
 }
 
-function gunzipSeconds(blobs: string[]): number {
-  const started = process.hrtime.bigint();
-  for (const blob of blobs) {
-    const run = spawnSync('sh', ['-c', `gunzip -c < '${blob}' > /dev/null`], { stdio: 'inherit' });
-    if (run.status !== 0) throw new Error(`gunzip failed on ${blob}: install gzip`);
-  }
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
 interface ChildResult {
   seconds: number;
   startRssKiB: number;
@@ -105,16 +89,6 @@ function analyzeInChild(dir: string): Promise<ChildResult> {
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`analysis child exited ${code}`))));
   });
-}
-
-/**
- * The process's peak RSS in KiB from /proc (VmHWM belongs to this program's memory map; getrusage's maxRSS is
- * not used because Linux carries it over from the parent across fork and exec).
- */
-function peakRssKiB(): number {
-  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  if (!m) throw new Error('no VmHWM in /proc/self/status (the benchmark needs Linux)');
-  return Number(m[1]);
 }
 
 async function child(dir: string): Promise<void> {

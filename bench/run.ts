@@ -4,6 +4,7 @@
  *
  *   npm run bench -- [--rounds=N] [--only=PHASES] [--skip=PHASES] [--registry=both|berth|reference]
  *                    [--berth-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [any other regbench option]
+ *   npm run bench -- --only=scan|analyze [that benchmark's options]   (single-process benchmarks, no registries)
  *
  * Each round starts each registry fresh (new data directory, free loopback port), runs regbench against it and
  * stops it; the order alternates between rounds so slow drift on a shared machine hits both sides alike.
@@ -61,7 +62,9 @@ function parseOptions(argv: string[]): Options {
 function readHelp(): string {
   return `npm run bench -- [--rounds=N] [--only=PHASES] [--skip=PHASES] [--registry=both|berth|reference] [--auth]
                  [--berth-node-args="--cpu-prof --cpu-prof-dir=DIR"] [other regbench options, see
-                 node ${REGBENCH} --help]`;
+                 node ${REGBENCH} --help]
+       npm run bench -- --only=scan [--runs=N] [--workdir=DIR] [--keep] [--cpu-prof=DIR]   (bench/scan.bench.ts)
+       npm run bench -- --only=analyze [--mb=N] [--layers=N] [--runs=N]                    (bench/analyze.bench.ts)`;
 }
 
 /** Runs regbench against `url`; its progress goes to our stderr, its JSON summary to `outFile`. */
@@ -91,7 +94,19 @@ async function buildBerth(): Promise<void> {
   if (code !== 0) throw new Error(`scripts/build.mjs exited with ${code}`);
 }
 
+/** `--only=scan` or `--only=analyze`: that single-process benchmark instead of regbench, with the other options. */
+async function runSingleProcessBench(name: string, args: string[]): Promise<never> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${name}.bench.ts`), ...args], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((res, rej) => {
+    child.once('error', rej);
+    child.once('exit', (c) => res(c));
+  });
+  process.exit(code ?? 1);
+}
+
 async function main(): Promise<void> {
+  const single = process.argv.slice(2).find((a) => a === '--only=scan' || a === '--only=analyze');
+  if (single) await runSingleProcessBench(single.slice('--only='.length), process.argv.slice(2).filter((a) => a !== single));
   const opts = parseOptions(process.argv.slice(2));
   try {
     requireFile(REGBENCH, 'the shared regbench harness (expected in ../shared/bench beside the repository)');
