@@ -22,6 +22,7 @@ import { createTrustServices } from './trust/trust-services.ts';
 import { signedByGate } from './trust/signed-by.gate.ts';
 import type { VulnerabilityMatcher } from './scan/match/vulnerability-matcher.ts';
 import { startRegistryScanning, type RegistryScanning } from './scan/registry/registry-scanning.ts';
+import { scanCleanGate } from './scan/registry/scan-clean.gate.ts';
 import { registryReferrerWriter } from './scan/registry/sbom-referrer.ts';
 import { ManifestService } from './registry/manifest.service.ts';
 import { UploadService } from './registry/upload.service.ts';
@@ -175,7 +176,8 @@ export async function startBerth(config: Config, opts: { log?: Logger; /** Tests
   const promotionGates = new PromotionGateService({
     repo: meta.promotionGates,
     gates: gateCatalogue([minAgeGate({ linkedAt: (r, d) => meta.promotionGates.linkedAt(r, d), now }), pulledByGate({ audit: meta.audit }), releaseNoteGate(releaseNotes),
-      signedByGate({ policies: trust.policies, source: trust.source, now })]),
+      signedByGate({ policies: trust.policies, source: trust.source, now }),
+      scanCleanGate({ manifests, results: meta.scans, settings: scanning.settings, scans: scanning.scans, now })]),
     audit: auth.audit,
     now,
   });

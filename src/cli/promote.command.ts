@@ -110,7 +110,10 @@ Example: berth promotion-gates list acme`)
   apiCommand(gates, 'add', 'add a promotion gate (needs manage-settings on the project)', `
 Kinds: min-age (--hours N: the image has been in the source repository N hours), pulled-by (--principal NAME:
 a user or robot, e.g. the test environment, pulled it from the source), release-note (it carries release
-notes); others as the server lists them (GET /api/v1/promotion-gate-kinds), with --param key=value.
+notes), scan-clean (--param severity=low|medium|high|critical, default high: no finding at or above it;
+--param unscanned=fail|scan: an unscanned image fails, with scan after queueing a scan for a retry),
+signed-by (--param keys=a,b); others as the server lists them (GET /api/v1/promotion-gate-kinds), with
+--param key=value.
 The gate guards promotions whose target is in PROJECT, matches --repository (a path inside the project, ** by
 default) and --tag (a tag glob, * by default).
 --json prints the gate: {id, project, repository, tag, kind, params, createdBy, createdAt}.

@@ -16,6 +16,8 @@ export interface RegistryScanning {
   scans: ScanService;
   reports: ScanReportService;
   policies: ScanPolicyService;
+  /** Every project's policy and exceptions, from memory (the scan-clean promotion gate reads them). */
+  settings: ScanSettings;
   /** Registered with the registry's pull policies. */
   pullPolicy: VulnerabilityPullPolicy;
   /** Stops following audit events and data changes, waits for running scans, stops the workers. Idempotent. */
@@ -60,7 +62,7 @@ export async function startRegistryScanning(deps: {
   await scans.start();
   let stopping: Promise<void> | undefined;
   return {
-    scans, reports, policies, pullPolicy,
+    scans, reports, policies, settings, pullPolicy,
     stop() {
       stopping ??= (async () => {
         stopPushes();

@@ -57,6 +57,16 @@ export function isArtifact(content: Buffer): boolean {
   return doc.subject !== undefined || doc.artifactType !== undefined || (doc.config !== undefined && !IMAGE_CONFIG_TYPES.has(doc.config.mediaType ?? ''));
 }
 
+/**
+ * The images a scan of the stored manifest covers: itself, each platform image of an index (attestation entries,
+ * platform unknown/unknown, excluded), or none for an artifact.
+ */
+export function scannedImagesOf(stored: { digest: Digest; mediaType: string; content: Buffer }): Digest[] {
+  if (isArtifact(stored.content)) return [];
+  if (!isIndexMediaType(stored.mediaType)) return [stored.digest];
+  return parseManifest(stored.content, stored.mediaType).manifests.filter((m) => m.platform?.os !== 'unknown').map((m) => m.digest);
+}
+
 const findingKey = (f: VulnerabilityFinding): string => `${f.id} ${f.package.ecosystem} ${f.package.name} ${f.package.version}`;
 
 /**
@@ -100,10 +110,8 @@ export class ScanService {
    * Throws MANIFEST_UNKNOWN when the manifest is not in the repository.
    */
   async request(repo: RepoName, digest: Digest, priority: ScanPriorityName): Promise<{ digests: Digest[]; done: Promise<void> }> {
-    const stored = await this.deps.image.manifests.get(repo, { kind: 'digest', digest }, [...MANIFEST_MEDIA_TYPES]);
-    const parsed = parseManifest(stored.content, stored.mediaType);
-    if (isArtifact(stored.content)) return { digests: [], done: Promise.resolve() };
-    const digests = isIndexMediaType(stored.mediaType) ? parsed.manifests.filter((m) => m.platform?.os !== 'unknown').map((m) => m.digest) : [digest];
+    const digests = scannedImagesOf(await this.deps.image.manifests.get(repo, { kind: 'digest', digest }, [...MANIFEST_MEDIA_TYPES]));
+    if (digests.length === 0) return { digests: [], done: Promise.resolve() };
     const jobs = await Promise.all(digests.map((d) => this.queue.add({ kind: 'scan', repository: repo, digest: d, priority: SCAN_PRIORITY[priority], requestedAt: this.deps.now() })));
     const done = Promise.all(jobs.map((j) => j.done)).then(() => undefined);
     done.catch(() => {});
