@@ -4,6 +4,7 @@ import type { Digest } from '../oci/digest.ts';
 import type { RepoName } from '../oci/names.ts';
 import type { BlobRepo } from '../meta/meta-store.ts';
 import type { BlobReader, ByteRange } from '../storage/blob-driver.ts';
+import { countingChurn } from '../runtime/young-gc.ts';
 
 /** Reads and deletes of blobs as a repository sees them: a blob exists for a repository only when linked. */
 export class BlobService {
@@ -17,8 +18,9 @@ export class BlobService {
   }
 
   /** A stream of the blob or a range of it; `range` was checked against `stat`'s size. Throws BLOB_UNKNOWN. */
-  open(digest: Digest, range?: ByteRange): Promise<Readable> {
-    return this.deps.driver.open(digest, range);
+  async open(digest: Digest, range?: ByteRange): Promise<Readable> {
+    // Counted so that the chunks read are collected as they go (see young-gc.ts), not 32 MiB at a time.
+    return countingChurn(await this.deps.driver.open(digest, range));
   }
 
   /** Unlinks a blob from `repo`. Refuses while a manifest of the repository still uses it. */

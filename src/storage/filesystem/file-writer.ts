@@ -1,7 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { noteBufferChurn } from '../../runtime/young-gc.ts';
 
-/** Bytes received but not yet written that make the reader wait (per upload): bounds memory, keeps the disk busy. */
-const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes received but not yet written that make the reader wait (per upload): bounds memory, keeps the disk busy.
+ * 1 MiB (16 socket chunks per writev) writes as fast as 4 MiB did, and chunks that wait less rarely outlive two
+ * scavenges: promoted to the old generation, their bytes stayed resident until a full GC (peak RSS of a 256 MiB
+ * push: +33 MiB with 4 MiB, +10 MiB with 1 MiB and young-gc.ts).
+ */
+const MAX_PENDING_BYTES = 1024 * 1024;
 /** Every this many bytes of an upload, its dirty pages are flushed in the background (see below). */
 const WRITEBACK_EVERY_BYTES = 32 * 1024 * 1024;
 
@@ -76,6 +82,7 @@ export async function writeSource(fh: FileHandle, path: string, source: AsyncIte
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (bytes.length === 0) continue;
+      noteBufferChurn(bytes.length);
       pending.push(bytes);
       pendingBytes += bytes.length;
       pump();
