@@ -154,10 +154,13 @@ async function buildLayer(layout: string, spec: LayerSpec): Promise<BuiltLayer> 
   const script = `tar ${args.map(quote).join(' ')} | tee >(sha256sum > ${quote(join(tmp, 'diffid'))}) >(wc -c > ${quote(join(tmp, 'size'))}) | gzip -6 -n > ${quote(out)}`;
   sh(script);
   // The process substitutions may still be writing when bash returns.
-  for (let i = 0; i < 100 && !(await readFile(join(tmp, 'size'), 'utf8').catch(() => '')).trim(); i++) await new Promise((r) => setTimeout(r, 50));
-  const diffId = `sha256:${(await readFile(join(tmp, 'diffid'), 'utf8')).slice(0, 64)}`;
-  const uncompressedBytes = Number((await readFile(join(tmp, 'size'), 'utf8')).trim());
+  const written = async (name: string) => (await readFile(join(tmp, name), 'utf8').catch(() => '')).trim();
+  for (let i = 0; i < 200 && (!/^[0-9a-f]{64}/.test(await written('diffid')) || !/^\d+$/.test(await written('size'))); i++) await new Promise((r) => setTimeout(r, 50));
+  const diffId = `sha256:${(await written('diffid')).slice(0, 64)}`;
+  const uncompressedBytes = Number(await written('size'));
+  if (!/^sha256:[0-9a-f]{64}$/.test(diffId) || !Number.isInteger(uncompressedBytes)) throw new Error(`no diff id or size for layer ${spec.name}`);
   await rm(join(tmp, 'size'));
+  await rm(join(tmp, 'diffid'));
   const { digest, size } = await adoptBlob(layout, out);
   return { name: spec.name, digest, diffId, size, uncompressedBytes };
 }
