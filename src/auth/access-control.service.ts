@@ -38,6 +38,7 @@ export class AccessControlService implements AccessControl {
   private readonly projectFacts: TtlCache<ProjectFacts>;
   private readonly grants: TtlCache<Grant[]>;
   private readonly rules: TtlCache<IpRuleList>;
+  private invalidations = 0;
 
   constructor(private readonly deps: AccessControlDeps) {
     const opts = { ttlMs: deps.factsTtlMs ?? 5_000, maxEntries: CACHE_MAX, now: deps.now };
@@ -124,7 +125,13 @@ export class AccessControlService implements AccessControl {
     return ip !== undefined && evaluateIpRules(levels, ip).allowed;
   }
 
+  /** Changes whenever invalidate() runs, so callers that remember verdicts know they are stale. */
+  get generation(): number {
+    return this.invalidations;
+  }
+
   invalidate(): void {
+    this.invalidations++;
     this.projectFacts.clear();
     this.grants.clear();
     this.rules.clear();

@@ -30,7 +30,7 @@ export interface RegistryGateOptions {
 
 export interface RegistryGateDeps {
   authentication: Pick<AuthenticationService, 'authenticate'>;
-  access: Pick<AccessControlService, 'evaluate' | 'project' | 'mayCreateProject' | 'addressAllowed' | 'invalidate'>;
+  access: Pick<AccessControlService, 'evaluate' | 'project' | 'mayCreateProject' | 'addressAllowed' | 'invalidate' | 'generation'>;
   projects: Pick<ProjectRepo, 'create'>;
   members: Pick<MemberRepo, 'grant'>;
   audit: AuditRecorder;
@@ -43,7 +43,25 @@ export type Admission = 'allowed' | 'hidden';
 
 const OPEN_CALLER: AuthenticatedCaller = Object.freeze({ principal: Object.freeze({ kind: 'anonymous', name: 'anonymous' }) as AuthenticatedCaller['principal'], method: 'anonymous' });
 
+/**
+ * How long an allowed pull is remembered for one Basic caller, repository and address. Short next to the 5 s the
+ * facts behind it are cached anyway; an access change (invalidate) forgets every remembered verdict at once.
+ */
+const PULL_VERDICT_TTL_MS = 1_000;
+
+interface RememberedPull {
+  untilMs: number;
+  generation: number;
+}
+
 export class RegistryGate {
+  /**
+   * Allowed pulls per Basic caller (the authentication cache hands out the same caller object per credentials),
+   * so a client's stream of manifest and blob reads does not re-run the policy per request. Weak: entries go
+   * when the caller does.
+   */
+  private readonly allowedPulls = new WeakMap<AuthenticatedCaller, Map<string, RememberedPull>>();
+
   constructor(private readonly deps: RegistryGateDeps, readonly options: RegistryGateOptions) {}
 
   /** The caller's address after trusted-proxy resolution, and the request id, for decisions and audit. */
@@ -86,9 +104,14 @@ export class RegistryGate {
    */
   async admit(caller: AuthenticatedCaller, action: RegistryAction, repo: RepoName | undefined, ctx: CallerContext, realm: string): Promise<Admission> {
     if (!this.options.isEnabled) return 'allowed';
+    if (action === 'pull' && repo !== undefined && caller.method === 'basic' && this.isRememberedPull(caller, repo, ctx)) return 'allowed';
     if (action === 'push' && repo !== undefined) await this.ensureProject(caller, repo, ctx, realm);
+    const generation = this.deps.access.generation;
     const verdict = await this.deps.access.evaluate(caller, action === 'catalog' ? { action } : { action, repo: repo as RepoName }, ctx);
-    if (verdict.allowed) return 'allowed';
+    if (verdict.allowed) {
+      if (action === 'pull' && repo !== undefined && caller.method === 'basic') this.rememberPull(caller, repo, ctx, generation);
+      return 'allowed';
+    }
     if (verdict.reason === 'ip-denied') throw this.addressDenied(ctx);
     const scoped = (error?: 'insufficient_scope') =>
       new BerthError('UNAUTHORIZED', { headers: { 'WWW-Authenticate': this.challenge({ realm, scopes: [challengeScope(action, repo)], ...(error ? { error } : {}) }) } });
@@ -97,6 +120,20 @@ export class RegistryGate {
     if (caller.principal.kind === 'anonymous') throw scoped(caller.tokenAccess ? 'insufficient_scope' : undefined);
     if (action === 'pull') return 'hidden';
     throw new BerthError('DENIED', { detail: { ...(repo !== undefined ? { name: repo } : {}), action } });
+  }
+
+  private isRememberedPull(caller: AuthenticatedCaller, repo: RepoName, ctx: CallerContext): boolean {
+    const hit = this.allowedPulls.get(caller)?.get(`${repo}\u0000${ctx.sourceIp}`);
+    return hit !== undefined && hit.generation === this.deps.access.generation && this.deps.now() < hit.untilMs;
+  }
+
+  /** `generation` as read before the evaluation, so a verdict computed across an invalidation is never kept. */
+  private rememberPull(caller: AuthenticatedCaller, repo: RepoName, ctx: CallerContext, generation: number): void {
+    let pulls = this.allowedPulls.get(caller);
+    if (!pulls) this.allowedPulls.set(caller, (pulls = new Map()));
+    // A caller pulling from very many repositories starts afresh rather than growing without bound.
+    if (pulls.size >= 1_000) pulls.clear();
+    pulls.set(`${repo}\u0000${ctx.sourceIp}`, { untilMs: this.deps.now() + PULL_VERDICT_TTL_MS, generation });
   }
 
   /** Whether the caller may also pull `repo` (cross-repository mount sources). Never throws for a "no". */

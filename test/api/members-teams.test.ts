@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { expectBadField, expectProblem, expectStatus, startApiFixture, twoProjects, type ApiFixture, type Caller } from './api-client.ts';
+import { createHash } from 'node:crypto';
+import { TEST_ADMIN_PASSWORD } from '../helpers/berth-server.ts';
+import { basic, expectBadField, expectProblem, expectStatus, passwordOf, startApiFixture, twoProjects, type ApiFixture, type Caller } from './api-client.ts';
 
 type Member = { kind: string; name: string; role: string; pattern: string };
 const rows = (res: { body: { items: Member[] } }) => res.body.items.map((m) => `${m.kind}:${m.name}:${m.role}:${m.pattern}`);
@@ -70,6 +72,20 @@ describe('REST API: project members', { timeout: 120_000 }, () => {
     expectStatus(await outsider('PATCH', '/projects/beta', { isPublic: false }), 200);
     expectStatus(await ownerB('DELETE', '/projects/beta/members/user/outsider'), 204);
     expectProblem(await outsider('PATCH', '/projects/beta', { isPublic: false }), 404, 'RESOURCE_UNKNOWN');
+  });
+
+  it('a revoked grant ends registry pulls at once, although allowed pulls are briefly remembered per caller', async () => {
+    const admin = basic('admin', TEST_ADMIN_PASSWORD);
+    const v2 = (path: string, init: RequestInit & { headers: Record<string, string> }) => fetch(`${f.berth.url}/v2/${path}`, init);
+    const body = Buffer.from('remembered pulls');
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const pushed = await v2(`beta/app/blobs/uploads/?digest=${digest}`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/octet-stream' }, body });
+    assert.equal(pushed.status, 201);
+    expectStatus(await ownerB('POST', '/projects/beta/members', { user: 'outsider', role: 'guest' }), 201);
+    const head = () => v2(`beta/app/blobs/${digest}`, { method: 'HEAD', headers: { authorization: basic('outsider', passwordOf('outsider')) } });
+    for (let i = 0; i < 3; i++) assert.equal((await head()).status, 200);
+    expectStatus(await ownerB('DELETE', '/projects/beta/members/user/outsider'), 204);
+    assert.equal((await head()).status, 404);
   });
 });
 
