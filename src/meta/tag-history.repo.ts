@@ -2,9 +2,22 @@ import type { Kysely, Selectable } from 'kysely';
 import { BerthError } from '../errors/berth-error.ts';
 import type { Digest } from '../oci/digest.ts';
 import type { RepoName, Tag } from '../oci/names.ts';
-import type { TagChange, TagChangeKind } from '../versions/tag-change.ts';
 import type { Database } from './schema.ts';
 import type { TagHistoryTable } from './tag-history-schema.ts';
+
+/** How a tag came to point somewhere else (or nowhere): recorded in tag history and audit. */
+export type TagChangeKind = 'push' | 'delete' | 'promotion' | 'rollback' | 'restore' | 'retention';
+
+/** One tag move: `from` undefined = the tag is created; `to` undefined = the tag is deleted. */
+export interface TagChange {
+  repo: RepoName;
+  tag: Tag;
+  from?: Digest;
+  to?: Digest;
+  how: TagChangeKind;
+  /** The principal's name (`alice`, `robot$acme+ci`), or `system` for scheduled work. */
+  actor: string;
+}
 
 /** Why and by whom a store method moves a tag: recorded in tag history in the same transaction as the move. */
 export interface TagChangeContext {

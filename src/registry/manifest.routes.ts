@@ -6,6 +6,7 @@ import type { ManifestService } from './manifest.service.ts';
 import { pullRequest, type PullPolicies } from './pull-policy.enforcer.ts';
 import { decodeSegment } from './v2-path.ts';
 import { route, type V2Context, type V2Route } from './v2-route.ts';
+import { warningHeaderValue } from './warning-header.ts';
 
 /** Reads a request body of at most `maxBytes`; a larger one is refused before it is read whole. */
 async function readLimitedBody(req: FastifyRequest, maxBytes: number): Promise<Buffer> {
@@ -20,11 +21,6 @@ async function readLimitedBody(req: FastifyRequest, maxBytes: number): Promise<B
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, total);
-}
-
-/** A `Warning: 299 - "<text>"` value (RFC 9111 warn-text is a quoted string; kept ASCII). */
-function warningValue(text: string): string {
-  return `299 - "${text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`;
 }
 
 function contentTypeOf(req: FastifyRequest): string {
@@ -59,7 +55,7 @@ export function manifestRoutes(manifests: ManifestService, pullPolicies?: PullPo
       const result = await manifests.put(ctx.repo, ref, contentTypeOf(ctx.req), body, ctx.principal.name);
       if (result.subject) ctx.reply.header('OCI-Subject', result.subject);
       pullPolicies?.contentChanged({ kind: 'push', repo: ctx.repo, digest: result.digest, ...(ref.kind === 'tag' ? { tag: ref.tag } : {}), ...(result.subject ? { subject: result.subject } : {}) });
-      if (result.warnings) ctx.reply.header('Warning', result.warnings.map(warningValue));
+      if (result.warnings) ctx.reply.header('Warning', result.warnings.map(warningHeaderValue));
       await ctx.reply.code(201).header('Location', `/v2/${ctx.repo}/manifests/${result.digest}`).header('Docker-Content-Digest', result.digest).send();
     }),
     route('manifest', 'DELETE', 'delete', async (ctx) => {

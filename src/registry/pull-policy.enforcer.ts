@@ -6,6 +6,7 @@ import type { RepoName, Tag } from '../oci/names.ts';
 import type { PolicyManifest, TrustRepo } from '../meta/trust.repo.ts';
 import type { ManifestChange, PullCandidate, PullFinding, PullPolicy } from './pull-policy.ts';
 import type { V2Context } from './v2-route.ts';
+import { warningHeaderValue } from './warning-header.ts';
 
 /** cosign's classic signature, attestation and SBOM tags: never judged (signing tools read them). */
 const SIGNATURE_TAG_RE = /^sha256-[0-9a-f]{64}\.(sig|att|sbom)$/;
@@ -30,12 +31,6 @@ export function isArtifactManifest(content: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-/** A Warning header value (RFC 9111 warn-text is a quoted-string; keep it ASCII). */
-function warning(finding: PullFinding): string {
-  const text = `${finding.policy} policy: ${finding.reason}`.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&');
-  return `299 - "${text}"`;
 }
 
 /**
@@ -130,7 +125,7 @@ function apply(req: PullRequestContext, findings: PullFinding[], target: { refer
   if (findings.length === 0) return;
   const project = projectOf(req.repo);
   for (const f of findings) {
-    if (f.mode === 'warn') req.header('Warning', warning(f));
+    if (f.mode === 'warn') req.header('Warning', warningHeaderValue(`${f.policy} policy: ${f.reason}`));
     if (f.mode === 'audit') req.audit({ action: 'pull-policy.audit', result: 'success', ...target, detail: { policy: f.policy, reason: f.reason } });
   }
   const enforced = findings.filter((f) => f.mode === 'enforce');

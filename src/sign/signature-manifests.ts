@@ -1,27 +1,8 @@
-import { digestOf, type Digest } from '../oci/digest.ts';
+import { artifactManifest, blobContent as blob, type BuiltManifest } from '../oci/artifact-manifest.ts';
+import { digestOf } from '../oci/digest.ts';
 import type { Descriptor } from '../oci/manifest.ts';
-import { EMPTY_BLOB, MediaType } from '../oci/media-types.ts';
+import { MediaType } from '../oci/media-types.ts';
 import { SignFormat } from './sign-formats.ts';
-
-/** A blob to push with the manifest that names it. */
-export interface BlobContent {
-  digest: Digest;
-  bytes: Buffer;
-}
-
-/** A manifest ready to push: its bytes, the blobs it needs, its descriptor. */
-export interface BuiltManifest {
-  bytes: Buffer;
-  digest: Digest;
-  mediaType: string;
-  blobs: BlobContent[];
-  /** The manifest's own annotations (what a referrers index entry repeats). */
-  annotations?: Record<string, string>;
-}
-
-function blob(bytes: Buffer): BlobContent {
-  return { digest: digestOf(bytes), bytes };
-}
 
 /** The layer descriptor of one classic cosign signature: the payload blob, the signature as an annotation. */
 export function simpleSigningLayer(payload: Buffer, signature: Buffer): Descriptor {
@@ -68,37 +49,18 @@ export function classicSignatureManifest(layers: Descriptor[], payloads: Buffer[
  * and `org.opencontainers.image.created`.
  */
 export function bundleReferrerManifest(subject: Descriptor, bundle: Buffer, created: Date, predicateType: string = SignFormat.CosignSignPredicate): BuiltManifest {
-  const bundleBlob = blob(bundle);
   const annotations = {
     [SignFormat.BundleContentAnnotation]: 'dsse-envelope',
     [SignFormat.BundlePredicateAnnotation]: predicateType,
     [SignFormat.CreatedAnnotation]: created.toISOString(),
   };
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      artifactType: SignFormat.BundleV03,
-      config: { mediaType: MediaType.OciEmpty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.sizeBytes },
-      layers: [
-        {
-          mediaType: SignFormat.BundleV03,
-          digest: bundleBlob.digest,
-          size: bundle.length,
-          annotations: { [SignFormat.TitleAnnotation]: `${bundleBlob.digest.replace(':', '-')}.sigstore.json` },
-        },
-      ],
-      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-      annotations,
-    }),
-  );
-  return {
-    bytes,
-    digest: digestOf(bytes),
-    mediaType: MediaType.OciManifest,
-    blobs: [{ digest: EMPTY_BLOB.digest as Digest, bytes: Buffer.from(EMPTY_BLOB.content) }, bundleBlob],
+  return artifactManifest({
+    artifactType: SignFormat.BundleV03,
+    subject,
+    content: bundle,
+    layerAnnotations: { [SignFormat.TitleAnnotation]: `${digestOf(bundle).replace(':', '-')}.sigstore.json` },
     annotations,
-  };
+  });
 }
 
 /** The index under the referrers tag-schema fallback tag with `entry` added (once). */

@@ -3,7 +3,8 @@ import { parseDescriptor, type Descriptor } from '../oci/manifest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { isBundleMediaType, SignFormat, signatureTag } from './sign-formats.ts';
 import type { FoundSignature } from './signature-check.ts';
-import { classicSignatureManifest, fallbackIndexWith, type BuiltManifest } from './signature-manifests.ts';
+import type { BuiltManifest } from '../oci/artifact-manifest.ts';
+import { classicSignatureManifest, fallbackIndexWith } from './signature-manifests.ts';
 
 /**
  * What signing and verification need from a registry (the CLI's RegistryClient provides it). Every method

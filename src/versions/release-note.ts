@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { BerthError } from '../errors/berth-error.ts';
-import { digestOf, type Digest } from '../oci/digest.ts';
 import type { Descriptor } from '../oci/manifest.ts';
-import { EMPTY_BLOB, MediaType } from '../oci/media-types.ts';
-import type { BuiltManifest } from '../sign/signature-manifests.ts';
+import { artifactManifest, type BuiltManifest } from '../oci/artifact-manifest.ts';
 
 /**
  * Release notes as an OCI 1.1 artifact: an image manifest whose `subject` is the image, `artifactType` and only
@@ -32,26 +30,13 @@ export function buildReleaseNotes(subject: Descriptor, notes: ReleaseNotes): Bui
   if (layer.length > MAX_RELEASE_NOTES_BYTES) {
     throw new BerthError('BAD_REQUEST', { message: `release notes are ${layer.length} bytes, more than ${MAX_RELEASE_NOTES_BYTES}` });
   }
-  const layerDigest = digestOf(layer);
-  const annotations = { [CREATED_ANNOTATION]: notes.createdAt };
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      artifactType: RELEASE_NOTES_TYPE,
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.sizeBytes },
-      layers: [{ mediaType: RELEASE_NOTES_TYPE, digest: layerDigest, size: layer.length, annotations: { 'org.opencontainers.image.title': 'release-notes.json' } }],
-      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-      annotations,
-    }),
-  );
-  return {
-    bytes,
-    digest: digestOf(bytes),
-    mediaType: MediaType.OciManifest,
-    blobs: [{ digest: EMPTY_BLOB.digest as Digest, bytes: Buffer.from(EMPTY_BLOB.content) }, { digest: layerDigest, bytes: layer }],
-    annotations,
-  };
+  return artifactManifest({
+    artifactType: RELEASE_NOTES_TYPE,
+    subject,
+    content: layer,
+    layerAnnotations: { 'org.opencontainers.image.title': 'release-notes.json' },
+    annotations: { [CREATED_ANNOTATION]: notes.createdAt },
+  });
 }
 
 /** The notes layer of a release-notes manifest, or undefined when it has none. */

@@ -1,19 +1,7 @@
-import type { Digest } from '../oci/digest.ts';
-import type { RepoName, Tag } from '../oci/names.ts';
+import type { TagChange } from '../meta/tag-history.repo.ts';
 
-/** How a tag came to point somewhere else (or nowhere): recorded in tag history and audit. */
-export type TagChangeKind = 'push' | 'delete' | 'promotion' | 'rollback' | 'restore' | 'retention';
-
-/** One tag move: `from` undefined = the tag is created; `to` undefined = the tag is deleted. */
-export interface TagChange {
-  repo: RepoName;
-  tag: Tag;
-  from?: Digest;
-  to?: Digest;
-  how: TagChangeKind;
-  /** The principal's name (`alice`, `robot$acme+ci`), or `system` for scheduled work. */
-  actor: string;
-}
+// The vocabulary of tag moves is the store's too (it records them in tag history): defined there, named here.
+export type { TagChange, TagChangeKind } from '../meta/tag-history.repo.ts';
 
 /**
  * The per-project rules every tag change must satisfy: naming rules, immutable tags, production protection.

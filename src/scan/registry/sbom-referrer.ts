@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { digestOf, type Digest } from '../../oci/digest.ts';
-import { EMPTY_BLOB, MediaType } from '../../oci/media-types.ts';
+import { artifactManifest } from '../../oci/artifact-manifest.ts';
+import type { Digest } from '../../oci/digest.ts';
 import type { RepoName } from '../../oci/names.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 
@@ -43,20 +43,15 @@ export async function attachSbom(writer: ReferrerWriter, subject: SbomSubjectMan
   const created = new Date(scannedAt);
   const bom = toCycloneDx(inventory, { name: subject.repo, digest: subject.digest }, { createdAt: created, uuid: uuidFor(subject.digest) });
   const sbom = Buffer.from(JSON.stringify(bom));
-  const sbomDigest = digestOf(sbom);
-  await writer.putBlob(subject.repo, sbomDigest, sbom);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: MediaType.OciManifest,
+  const built = artifactManifest({
     artifactType: SBOM_ARTIFACT_TYPE,
-    config: { mediaType: MediaType.OciEmpty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.sizeBytes },
-    layers: [{ mediaType: SBOM_ARTIFACT_TYPE, digest: sbomDigest, size: sbom.length }],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.sizeBytes },
+    content: sbom,
     annotations: { 'org.opencontainers.image.created': created.toISOString(), [SBOM_GENERATOR_ANNOTATION]: 'berth' },
-  }));
-  const digest = digestOf(manifest);
-  await writer.putManifest(subject.repo, digest, MediaType.OciManifest, manifest);
-  return digest;
+  });
+  for (const blob of built.blobs) await writer.putBlob(subject.repo, blob.digest, blob.bytes);
+  await writer.putManifest(subject.repo, built.digest, built.mediaType, built.bytes);
+  return built.digest;
 }
 
 /** A ReferrerWriter over the registry services. */
