@@ -189,7 +189,6 @@ export async function startBerth(config: Config, opts: { log?: Logger; /** Tests
     registry: {
       gate: auth.gate,
       ...(config.http.publicUrl !== undefined ? { publicUrl: config.http.publicUrl } : {}),
-      tagDigest: async (repo, tag) => (await meta.manifests.get(repo, { kind: 'tag', tag }))?.digest,
     },
     tokenEndpoint: auth.tokenEndpoint,
     api: {

@@ -46,10 +46,10 @@ export class ManifestRepoImpl implements ManifestRepo {
     this.contentOf = new CompiledLookup(db, (p) => db.selectFrom('manifests').select('content').where('digest', '=', p('digest')));
   }
 
-  async put(input: PutManifestInput): Promise<void> {
+  async put(input: PutManifestInput): Promise<{ movedFrom?: Digest }> {
     const at = this.now();
     const { repo, digest } = input;
-    await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       const missing: string[] = [];
       if (input.blobs.length > 0) {
         const present = await trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repo).where('digest', 'in', input.blobs).$if(this.dialect === 'postgres', (q) => q.forShare()).execute();
@@ -92,7 +92,8 @@ export class ManifestRepoImpl implements ManifestRepo {
       }
       // A re-push restarts the GC grace period of the link (and locks it against a concurrent GC unlink).
       await trx.insertInto('repository_manifests').values({ repository: repo, digest, created_at: at }).onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') }))).execute();
-      if (input.tag !== undefined) await setTag(trx, repo, input.tag, digest, at, input.change ?? SYSTEM_PUSH, input.tagExpected);
+      const movedFrom = input.tag !== undefined ? await setTag(trx, repo, input.tag, digest, at, input.change ?? SYSTEM_PUSH, input.tagExpected) : undefined;
+      return movedFrom !== undefined ? { movedFrom } : {};
     });
   }
 

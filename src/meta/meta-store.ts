@@ -117,9 +117,10 @@ export interface ManifestRepo {
   /**
    * In one transaction: checks that every blob and child manifest is present in the repository (else throws
    * MANIFEST_BLOB_UNKNOWN naming them), stores the bytes once per digest, links the manifest into the
-   * repository, records its references and points `tag` at it (last writer wins). Idempotent.
+   * repository, records its references and points `tag` at it (last writer wins). Idempotent. `movedFrom`: the
+   * digest `tag` pointed at before, when this put moved it from another one.
    */
-  put(input: PutManifestInput): Promise<void>;
+  put(input: PutManifestInput): Promise<{ movedFrom?: Digest }>;
   /** The manifest a tag or digest names in `repo`, or undefined. Hot path: one indexed query. */
   get(repo: RepoName, ref: Reference): Promise<StoredManifest | undefined>;
   /**

@@ -93,14 +93,12 @@ export async function recordTagMove(
 /**
  * Points `tag` at `digest` (last writer wins) and records the move when the digest changes, inside the caller's
  * transaction. The previous digest is exact under concurrency: a new tag is created by an insert that yields to
- * a concurrent one, an existing row is locked (a no-op update) before its digest is read.
+ * a concurrent one, an existing row is locked (a no-op update) before its digest is read. With `expected`, an
+ * existing tag is moved only while it still points at `expected.digest` (or already at `digest`); else throws
+ * BerthError CONFLICT (detail.reason 'tag-moved') so the caller can re-check its tag rules against what the tag
+ * points at now. Returns the digest the tag pointed at before when it moved from another one.
  */
-/**
- * Points `tag` at `digest` and records the move. With `expected`, an existing tag is moved only while it still
- * points at `expected.digest` (or already at `digest`); else throws BerthError CONFLICT (detail.reason
- * 'tag-moved') so the caller can re-check its tag rules against what the tag points at now.
- */
-export async function setTag(db: Kysely<Database>, repo: RepoName, tag: Tag, digest: Digest, at: number, change: TagChangeContext, expected?: { digest: Digest | undefined }): Promise<void> {
+export async function setTag(db: Kysely<Database>, repo: RepoName, tag: Tag, digest: Digest, at: number, change: TagChangeContext, expected?: { digest: Digest | undefined }): Promise<Digest | undefined> {
   const created = await db
     .insertInto('tags')
     .values({ repository: repo, name: tag, digest, updated_at: at })
@@ -109,12 +107,12 @@ export async function setTag(db: Kysely<Database>, repo: RepoName, tag: Tag, dig
     .executeTakeFirst();
   if (created) {
     await recordTagMove(db, { repo, tag, from: undefined, to: digest, change, at });
-    return;
+    return undefined;
   }
   // The push time moves on a re-push too; the update also locks the row before its digest is read.
   await db.updateTable('tags').set({ updated_at: at }).where('repository', '=', repo).where('name', '=', tag).execute();
   const before = await db.selectFrom('tags').select('digest').where('repository', '=', repo).where('name', '=', tag).executeTakeFirst();
-  if (before?.digest === digest) return;
+  if (before?.digest === digest) return undefined;
   if (expected && before !== undefined && before.digest !== expected.digest) {
     throw new BerthError('CONFLICT', { message: `tag ${repo}:${tag} moved while this change was being checked: try again`, detail: { tag, reason: 'tag-moved' } });
   }
@@ -125,6 +123,7 @@ export async function setTag(db: Kysely<Database>, repo: RepoName, tag: Tag, dig
     .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: at }))
     .execute();
   await recordTagMove(db, { repo, tag, from: before?.digest, to: digest, change, at });
+  return before?.digest as Digest | undefined;
 }
 
 export class TagHistoryRepoImpl implements TagHistoryRepo {

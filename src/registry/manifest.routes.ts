@@ -54,6 +54,7 @@ export function manifestRoutes(manifests: ManifestService, pullPolicies?: PullPo
       const body = await readLimitedBody(ctx.req, manifests.maxBytes);
       const result = await manifests.put(ctx.repo, ref, contentTypeOf(ctx.req), body, ctx.principal.name);
       if (result.subject) ctx.reply.header('OCI-Subject', result.subject);
+      if (result.movedFrom !== undefined) ctx.tagMovedFrom = result.movedFrom;
       pullPolicies?.contentChanged({ kind: 'push', repo: ctx.repo, digest: result.digest, ...(ref.kind === 'tag' ? { tag: ref.tag } : {}), ...(result.subject ? { subject: result.subject } : {}) });
       if (result.warnings) ctx.reply.header('Warning', result.warnings.map(warningHeaderValue));
       await ctx.reply.code(201).header('Location', `/v2/${ctx.repo}/manifests/${result.digest}`).header('Docker-Content-Digest', result.digest).send();

@@ -15,6 +15,8 @@ export interface PutManifestResult {
   subject?: Digest;
   /** Warn-mode tag rule findings for a push by tag (shown as `Warning` headers). */
   warnings?: string[];
+  /** The digest the pushed tag pointed at before, when the push moved it (for the tag.move audit event). */
+  movedFrom?: Digest;
 }
 
 /** What a tag rules check found: warnings, and the digest (undefined: absent) the tag pointed at when checked. */
@@ -85,9 +87,10 @@ export class ManifestService {
     }
     let checked = ref.kind === 'tag' ? await this.checkTagChange(repo, ref.tag, digest, 'push', actor) : UNCHECKED;
     if (parsed.blobs.includes(EMPTY_BLOB.digest as Digest)) await this.ensureEmptyBlob(repo);
+    let movedFrom: Digest | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.meta.manifests.put({
+        ({ movedFrom } = await this.deps.meta.manifests.put({
           repo,
           digest,
           mediaType: parsed.mediaType,
@@ -99,7 +102,7 @@ export class ManifestService {
           ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
           ...(ref.kind === 'tag' ? { tag: ref.tag, change: { how: 'push' as const, actor } } : {}),
           ...(checked.expected ? { tagExpected: checked.expected } : {}),
-        });
+        }));
         break;
       } catch (err) {
         // Another push moved the tag after its rules were checked: check again against where it points now.
@@ -109,7 +112,7 @@ export class ManifestService {
       }
     }
     const { warnings } = checked;
-    return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
+    return { digest, ...(parsed.subject ? { subject: parsed.subject.digest } : {}), ...(warnings.length > 0 ? { warnings } : {}), ...(movedFrom !== undefined ? { movedFrom } : {}) };
   }
 
   /**

@@ -4,7 +4,7 @@ import type { RegistryGate } from '../auth/registry-gate.ts';
 import { BerthError } from '../errors/berth-error.ts';
 import { parseDigest } from '../oci/digest.ts';
 import { MediaType } from '../oci/media-types.ts';
-import { parseReference, parseRepoName, type RepoName, type Tag } from '../oci/names.ts';
+import { parseReference, parseRepoName, type RepoName } from '../oci/names.ts';
 import { decodeSegment, parseV2Path, type V2Endpoint } from './v2-path.ts';
 import type { HttpMethod, V2Context, V2Route } from './v2-route.ts';
 
@@ -22,8 +22,6 @@ export interface RegistryPluginOptions {
   gate: RegistryGate;
   /** http.publicUrl: the base of the token realm in challenges; otherwise the request's own origin. */
   publicUrl?: string;
-  /** The digest `tag` names in `repo` now (undefined when untagged), for tag.move audit events. */
-  tagDigest(repo: RepoName, tag: Tag): Promise<string | undefined>;
 }
 
 const codeOf = (err: unknown): string => (err instanceof BerthError ? err.code : 'INTERNAL');
@@ -108,7 +106,6 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
       await answerAsMissing(context);
       return;
     }
-    const previous = action === 'registry.push' && reference !== undefined ? await currentTagDigest(repo, reference) : undefined;
     try {
       await route.handle(context as never);
     } catch (err) {
@@ -118,19 +115,9 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
     const digestHeader = context.reply.getHeader('Docker-Content-Digest');
     const digest = typeof digestHeader === 'string' ? digestHeader : reference?.startsWith('sha') ? reference : undefined;
     gate.record(caller, ctx, { ...base, result: 'success', ...(digest ? { digest } : {}) });
-    if (previous !== undefined && digest !== undefined && previous !== digest) {
-      gate.record(caller, ctx, { action: 'tag.move', result: 'success', repository: repo, reference, digest, detail: { from: previous, to: digest } });
+    if (context.tagMovedFrom !== undefined && digest !== undefined) {
+      gate.record(caller, ctx, { action: 'tag.move', result: 'success', repository: repo, reference, digest, detail: { from: context.tagMovedFrom, to: digest } });
     }
-  }
-
-  async function currentTagDigest(repo: RepoName, reference: string): Promise<string | undefined> {
-    let ref;
-    try {
-      ref = parseReference(reference);
-    } catch {
-      return undefined;
-    }
-    return ref.kind === 'tag' ? opts.tagDigest(repo, ref.tag) : undefined;
   }
 
   /** A read the caller may not do answers exactly as the endpoint answers for a repository that does not exist. */

@@ -16,6 +16,8 @@ export interface V2Context<K extends V2EndpointKind = V2EndpointKind> {
   /** Whether the same caller may also pull `repo` (e.g. the source of a cross-repository mount). Never throws for a no. */
   mayPull(repo: RepoName): Promise<boolean>;
   /** Records an audit event about this request (caller, address, request id and repository filled in). Never throws. */
+  /** Set by a manifest PUT that moved a tag: the digest the tag pointed at before (the plugin audits the move). */
+  tagMovedFrom?: string;
   audit(event: { action: string; result: 'success' | 'failure' | 'denied'; reference?: string; digest?: string; detail?: Record<string, unknown> }): void;
 }
 
